@@ -1,0 +1,298 @@
+//! The library API, one function per CLI verb: `run`, `compile`, `setup`, `prove`, `verify`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_base::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
+use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use sha2::{Digest, Sha256};
+
+use crate::artifacts::{read_limited, Accuracy, ArtifactDir, Settings, Variant, Visibility, SETTINGS_VERSION};
+use crate::circuit::layout::{quantize_params, Inference};
+use crate::circuit::{build, function_table, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
+use crate::error::{Error, Result};
+use crate::graph::{Model, MAX_MODEL_FILE_BYTES};
+use crate::input::InputData;
+use crate::pfsys::{self, srs};
+use crate::proof::{fr_to_hex, ProofFile, Timings};
+use crate::quantize::{bit_length, dequantize, quantize, Quantization};
+
+/// Scales calibration tries, smallest first: smaller scales give smaller circuits.
+const SCALES: std::ops::RangeInclusive<u32> = 6..=16;
+/// Columns per kind beyond which compilation grows k instead, keeping vk and proof small.
+const MAX_ADVICE_COLUMNS: usize = 4;
+const MIN_K: u32 = 8;
+
+/// Float inference with tract: the reference the proved outputs are held to.
+pub fn run(model_path: &Path, input: &InputData) -> Result<Vec<Vec<f64>>> {
+    Model::load(model_path)?.run_float(input)
+}
+
+/// The accuracy bound on `reference`: 1% of its largest magnitude, or 1e-2 absolute when all
+/// of it is below 1.
+pub fn accuracy_bound(reference: &[Vec<f64>]) -> f64 {
+    let max = reference.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    if max < 1.0 {
+        1e-2
+    } else {
+        0.01 * max
+    }
+}
+
+fn max_error(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    a.iter().flatten().zip(b.iter().flatten()).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+fn quantize_inputs(input: &InputData, scale: u32) -> Result<Vec<Vec<i64>>> {
+    input
+        .input_data
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(position, &v)| quantize(v, scale).ok_or(Error::NonFinite { index, position, value: v }))
+                .collect()
+        })
+        .collect()
+}
+
+fn dequantize_all(values: &[Vec<i128>], scale: u32) -> Vec<Vec<f64>> {
+    values.iter().map(|row| row.iter().map(|&v| dequantize(v, scale)).collect()).collect()
+}
+
+/// Compiles `model_path` into `out`: calibrates the fixed-point scales on `input` and sizes the
+/// circuit for both input visibilities.
+pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Settings> {
+    let onnx = read_limited(model_path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
+    let model = Model::load(model_path)?;
+    let reference = model.run_float(input)?;
+    let bound = accuracy_bound(&reference);
+
+    // Calibration: the smallest scale whose error is within half the bound, else the most
+    // accurate one within the bound.
+    let mut best: Option<(u32, f64)> = None;
+    for scale in SCALES {
+        let params = quantize_params(&model, scale)?;
+        let inputs = quantize_inputs(input, scale)?;
+        let inference = Inference { model: &model, params: &params, param_bits: 64, inputs: &inputs, private_input: false, binding: Fr::zero() };
+        let (_, laid) = measure(scale, &inference)?;
+        let error = max_error(&dequantize_all(&laid.outputs, scale), &reference);
+        if best.is_none_or(|(_, e)| error < e) {
+            best = Some((scale, error));
+        }
+        if error <= bound / 2.0 {
+            break;
+        }
+    }
+    let (scale, error) = best.expect("at least one scale");
+    if error > bound {
+        return Err(Error::Accuracy { error, bound });
+    }
+    let params = quantize_params(&model, scale)?;
+    let inputs = quantize_inputs(input, scale)?;
+    let param_bits = bit_length(params.iter().map(|p| p.unsigned_abs() as u128).max().unwrap_or(0)) + 1;
+    let measured = {
+        let inference = Inference { model: &model, params: &params, param_bits: 64, inputs: &inputs, private_input: true, binding: Fr::zero() };
+        measure(scale, &inference)?.0
+    };
+    // One bit of headroom over what calibration saw, so nearby inputs prove too.
+    let input_bits = bit_length(inputs.iter().flatten().map(|v| v.unsigned_abs() as u128).max().unwrap_or(0)) + 1;
+    let bits = measured.value_bits.max(input_bits).max(scale + 2) + 1;
+    let table_bits = if model.graph.functions.is_empty() { 0 } else { measured.table_bits + 1 };
+    let q = Quantization { scale, bits, table_bits };
+    let table = function_table(&model, &q)?;
+
+    let mut variants = vec![];
+    for visibility in Visibility::ALL {
+        let inference = Inference { model: &model, params: &params, param_bits, inputs: &inputs, private_input: visibility == Visibility::Private, binding: Fr::zero() };
+        let mut k = MIN_K.max(bit_length((table.len() + MINIMUM_ROWS) as u128));
+        let built = loop {
+            if k > srs::MAX_K {
+                return Err(Error::CircuitTooLarge { k, max: srs::MAX_K });
+            }
+            let built = build(CircuitBuilderStage::Keygen, Shape::Size { k: k as usize, lookup_bits: k as usize - 1 }, q, &inference, table.clone())?;
+            let p = &built.circuit.params;
+            if p.base.num_advice_per_phase[0] <= MAX_ADVICE_COLUMNS && p.lookup_columns <= MAX_ADVICE_COLUMNS {
+                break built;
+            }
+            k += 1;
+        };
+        let num_instances = built.laid.instances.len();
+        variants.push((Variant { circuit: built.circuit.params.clone(), break_points: None, num_instances }, built.laid));
+    }
+    let (private, _) = variants.pop().expect("two variants");
+    let (public, laid) = variants.pop().expect("two variants");
+
+    std::fs::create_dir_all(out).map_err(Error::io(out))?;
+    let dir = ArtifactDir(out.into());
+    std::fs::write(dir.onnx(), &onnx).map_err(Error::io(dir.onnx()))?;
+    crate::artifacts::write_json(&dir.calibration(), input)?;
+    let settings = Settings {
+        version: SETTINGS_VERSION,
+        onnx_sha256: hex::encode(Sha256::digest(&onnx)),
+        model_commitment: fr_to_hex(&laid.instances[0]),
+        input_shapes: model.graph.input_shapes.clone(),
+        output_shapes: model.graph.output_shapes(),
+        quantization: q,
+        param_bits,
+        accuracy: Accuracy { max_error: error, bound },
+        public,
+        private,
+    };
+    dir.save_settings(&settings)?;
+    Ok(settings)
+}
+
+/// Where `setup` takes its SRS from.
+pub enum SrsSource<'a> {
+    File(&'a Path),
+    /// The insecure development SRS from a fixed seed.
+    Dev,
+}
+
+/// A compiled model loaded from its artifact directory.
+struct Compiled {
+    dir: ArtifactDir,
+    settings: Settings,
+    model: Model,
+    params: Vec<i64>,
+}
+
+impl Compiled {
+    fn load(dir: &Path) -> Result<Self> {
+        let dir = ArtifactDir(dir.into());
+        let settings = dir.load_settings()?;
+        let model = Model::load(&dir.onnx())?;
+        let params = quantize_params(&model, settings.quantization.scale)?;
+        Ok(Compiled { dir, settings, model, params })
+    }
+
+    fn build(&self, stage: CircuitBuilderStage, visibility: Visibility, input: &InputData, binding: Fr) -> Result<Built> {
+        input.check_shapes(&self.settings.input_shapes)?;
+        let q = self.settings.quantization;
+        let inputs = quantize_inputs(input, q.scale)?;
+        let inference = Inference {
+            model: &self.model,
+            params: &self.params,
+            param_bits: self.settings.param_bits,
+            inputs: &inputs,
+            private_input: visibility == Visibility::Private,
+            binding,
+        };
+        let variant = self.settings.variant(visibility);
+        let break_points = variant.break_points.as_ref();
+        if stage == CircuitBuilderStage::Prover && break_points.is_none() {
+            return Err(Error::NotSetUp(self.dir.0.clone()));
+        }
+        let shape = Shape::Fixed { params: &variant.circuit, break_points };
+        build(stage, shape, q, &inference, function_table(&self.model, &q)?)
+    }
+
+    fn srs(&self) -> Result<ParamsKZG<Bn256>> {
+        let path = self.dir.srs();
+        if !path.exists() {
+            return Err(Error::NotSetUp(self.dir.0.clone()));
+        }
+        srs::load(&path, self.settings.k())
+    }
+}
+
+fn downsized(srs: &ParamsKZG<Bn256>, k: u32) -> ParamsKZG<Bn256> {
+    use halo2_base::halo2_proofs::poly::commitment::Params;
+    let mut params = srs.clone();
+    if params.k() > k {
+        params.downsize(k);
+    }
+    params
+}
+
+/// Generates the keys of both input visibilities from the compiled circuit and an SRS.
+/// Keys are deterministic: the same circuit and SRS give the same keys.
+pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
+    let mut compiled = Compiled::load(dir)?;
+    let k = compiled.settings.k();
+    let srs = match source {
+        SrsSource::File(path) => srs::load(path, k)?,
+        SrsSource::Dev => srs::dev_srs(k),
+    };
+    let calibration = InputData::load(&compiled.dir.calibration())?;
+    for visibility in Visibility::ALL {
+        let built = compiled.build(CircuitBuilderStage::Keygen, visibility, &calibration, Fr::zero())?;
+        let params = downsized(&srs, built.circuit.params.k());
+        let pk = pfsys::keygen(&params, &built.circuit)?;
+        compiled.settings.variant_mut(visibility).break_points = Some(built.circuit.builder.break_points());
+        std::fs::write(compiled.dir.vk(visibility), pfsys::vk_to_bytes(pk.get_vk())).map_err(Error::io(compiled.dir.vk(visibility)))?;
+        std::fs::write(compiled.dir.pk(visibility), pfsys::pk_to_bytes(&pk)).map_err(Error::io(compiled.dir.pk(visibility)))?;
+    }
+    srs::save(&srs, &compiled.dir.srs())?;
+    compiled.dir.save_settings(&compiled.settings)?;
+    Ok(compiled.settings)
+}
+
+fn read_key<T>(path: &Path, params: &CircuitParams, what: &'static str, parse: impl FnOnce(&[u8], &CircuitParams) -> std::io::Result<T>) -> Result<T> {
+    if !path.exists() {
+        return Err(Error::NotSetUp(path.parent().unwrap_or(path).into()));
+    }
+    let bytes = read_limited(path, what, 16 << 30)?;
+    parse(&bytes, params).map_err(|e| Error::CorruptArtifact { what, path: path.into(), reason: e.to_string() })
+}
+
+pub fn load_vk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<VerifyingKey<G1Affine>> {
+    let circuit = &settings.variant(visibility).circuit;
+    read_key(&ArtifactDir(dir.into()).vk(visibility), circuit, "verifying key", pfsys::vk_from_bytes)
+}
+
+fn load_pk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<ProvingKey<G1Affine>> {
+    let circuit = &settings.variant(visibility).circuit;
+    read_key(&ArtifactDir(dir.into()).pk(visibility), circuit, "proving key", pfsys::pk_from_bytes)
+}
+
+/// Proves the model's inference on `input`, bound to `binding`.
+pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility) -> Result<ProofFile> {
+    let compiled = Compiled::load(dir)?;
+    let pk = load_pk(dir, &compiled.settings, visibility)?;
+    let srs = compiled.srs()?;
+    let start = Instant::now();
+    let Built { circuit, laid } = compiled.build(CircuitBuilderStage::Prover, visibility, input, binding)?;
+    let witness_ms = start.elapsed().as_millis() as u64;
+    let params = downsized(&srs, circuit.params.k());
+    let start = Instant::now();
+    let proof = pfsys::prove(&params, &pk, circuit, &laid.instances)?;
+    let prove_ms = start.elapsed().as_millis() as u64;
+    let scale = compiled.settings.quantization.scale;
+    Ok(ProofFile {
+        model_commitment: fr_to_hex(&laid.instances[0]),
+        visibility,
+        inputs: (visibility == Visibility::Public).then(|| input.input_data.clone()),
+        outputs: dequantize_all(&laid.outputs, scale),
+        outputs_fixed: laid.outputs,
+        binding: fr_to_hex(&binding),
+        instances: laid.instances.iter().map(fr_to_hex).collect(),
+        proof: hex::encode(proof),
+        timings: Timings { witness_ms, prove_ms },
+    })
+}
+
+/// Verifies `proof` against the artifacts in `dir`.
+pub fn verify(dir: &Path, proof: &ProofFile) -> Result<()> {
+    let dir_paths = ArtifactDir(dir.into());
+    let settings = dir_paths.load_settings()?;
+    if proof.model_commitment != settings.model_commitment {
+        return Err(Error::ForeignProof { proof: proof.model_commitment.clone(), artifacts: settings.model_commitment });
+    }
+    let instances = proof.instances()?;
+    let variant = settings.variant(proof.visibility);
+    if instances.len() != variant.num_instances {
+        return Err(Error::MalformedProof(format!("{} instances, the circuit has {}", instances.len(), variant.num_instances)));
+    }
+    if fr_to_hex(&instances[0]) != settings.model_commitment {
+        return Err(Error::ForeignProof { proof: fr_to_hex(&instances[0]), artifacts: settings.model_commitment });
+    }
+    let vk = load_vk(dir, &settings, proof.visibility)?;
+    let srs = srs::load(&dir_paths.srs(), settings.k())?;
+    let params = downsized(&srs, variant.circuit.k());
+    pfsys::verify(&params, &vk, &proof.proof_bytes()?, &instances)
+}

@@ -1,0 +1,156 @@
+//! The artifact directory of a compiled model and the files in it.
+//!
+//! ```text
+//! DIR/settings.json     circuit shape, quantisation, commitments (this module's `Settings`)
+//! DIR/network.onnx      the model, copied so the directory is self-contained
+//! DIR/calibration.json  the input calibration ran on, used again for key generation
+//! DIR/kzg.srs           the SRS, downsized to the circuit (written by `setup`)
+//! DIR/{public,private}.vk / .pk   keys for each input visibility (written by `setup`)
+//! ```
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
+use serde::{Deserialize, Serialize};
+
+use crate::circuit::CircuitParams;
+use crate::error::{Error, Result};
+use crate::quantize::Quantization;
+
+/// Reads a whole file, refusing files above `limit` bytes.
+pub fn read_limited(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let size = file.metadata().map_err(Error::io(path))?.len();
+    if size > limit {
+        return Err(Error::FileTooLarge { path: path.into(), what, size, limit });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(limit).read_to_end(&mut bytes).map_err(Error::io(path))?;
+    Ok(bytes)
+}
+
+/// Whether the proof exposes the input or only a Poseidon commitment to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 2] = [Visibility::Public, Visibility::Private];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+}
+
+/// The circuit of one input visibility.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Variant {
+    pub circuit: CircuitParams,
+    /// Where the prover's witness layout breaks across columns; fixed at key generation.
+    pub break_points: Option<MultiPhaseThreadBreakPoints>,
+    pub num_instances: usize,
+}
+
+/// Accuracy of the quantised model on the calibration input.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Accuracy {
+    pub max_error: f64,
+    pub bound: f64,
+}
+
+/// `settings.json`: determines the circuit entirely, together with the vk.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    pub version: u32,
+    /// SHA-256 of the ONNX file, hex.
+    pub onnx_sha256: String,
+    /// Poseidon commitment to the quantised parameters, as a field element (hex, big-endian).
+    pub model_commitment: String,
+    pub input_shapes: Vec<Vec<usize>>,
+    pub output_shapes: Vec<Vec<usize>>,
+    pub quantization: Quantization,
+    /// Bits of the largest quantised parameter, sign included.
+    pub param_bits: u32,
+    pub accuracy: Accuracy,
+    pub public: Variant,
+    pub private: Variant,
+}
+
+pub const SETTINGS_VERSION: u32 = 1;
+const MAX_SETTINGS_BYTES: u64 = 16 << 20;
+
+impl Settings {
+    pub fn variant(&self, visibility: Visibility) -> &Variant {
+        match visibility {
+            Visibility::Public => &self.public,
+            Visibility::Private => &self.private,
+        }
+    }
+
+    pub fn variant_mut(&mut self, visibility: Visibility) -> &mut Variant {
+        match visibility {
+            Visibility::Public => &mut self.public,
+            Visibility::Private => &mut self.private,
+        }
+    }
+
+    pub fn k(&self) -> u32 {
+        self.public.circuit.k().max(self.private.circuit.k())
+    }
+}
+
+/// Paths of the files in an artifact directory.
+#[derive(Clone, Debug)]
+pub struct ArtifactDir(pub PathBuf);
+
+impl ArtifactDir {
+    pub fn settings(&self) -> PathBuf {
+        self.0.join("settings.json")
+    }
+    pub fn onnx(&self) -> PathBuf {
+        self.0.join("network.onnx")
+    }
+    pub fn calibration(&self) -> PathBuf {
+        self.0.join("calibration.json")
+    }
+    pub fn srs(&self) -> PathBuf {
+        self.0.join("kzg.srs")
+    }
+    pub fn vk(&self, v: Visibility) -> PathBuf {
+        self.0.join(format!("{}.vk", v.name()))
+    }
+    pub fn pk(&self, v: Visibility) -> PathBuf {
+        self.0.join(format!("{}.pk", v.name()))
+    }
+
+    pub fn load_settings(&self) -> Result<Settings> {
+        let path = self.settings();
+        let bytes = read_limited(&path, "settings", MAX_SETTINGS_BYTES)?;
+        let settings: Settings = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::CorruptArtifact { what: "settings", path: path.clone(), reason: e.to_string() })?;
+        if settings.version != SETTINGS_VERSION {
+            return Err(Error::CorruptArtifact {
+                what: "settings",
+                path,
+                reason: format!("version {} (this prover reads version {SETTINGS_VERSION})", settings.version),
+            });
+        }
+        Ok(settings)
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<()> {
+        write_json(&self.settings(), settings)
+    }
+}
+
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
+    let text = serde_json::to_vec_pretty(value).expect("artifacts serialise to JSON");
+    std::fs::write(path, text).map_err(Error::io(path))
+}

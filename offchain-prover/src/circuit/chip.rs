@@ -1,0 +1,202 @@
+//! The fixed-point chip: signed fixed-point arithmetic on top of halo2-base's gate and range chips.
+//!
+//! Values are signed integers mapped to the field as `x mod p`. Every value that leaves a
+//! non-linear step (rescale, comparison, lookup) is range-checked to `bits` bits, which keeps all
+//! arithmetic far from wrapping around the modulus. The chip also records the largest magnitudes
+//! it saw, which is how calibration sizes the circuit, and the first value that broke a bound,
+//! which is how an out-of-range input is caught before proving.
+
+use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
+use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
+use halo2_base::halo2_proofs::halo2curves::ff::Field;
+use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
+
+use crate::error::Error;
+use crate::quantize::{bit_length, from_field, to_field, Quantization};
+
+/// Lookup keys are `x + tag · 2^TAG_SHIFT`, so one table column holds every function.
+pub const TAG_SHIFT: u32 = 40;
+
+/// Largest magnitudes seen during a layout, in bits.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ranges {
+    /// Range-checked values (rescale outputs, comparison differences, lookup outputs).
+    pub value_bits: u32,
+    /// Lookup-table inputs.
+    pub table_bits: u32,
+}
+
+pub struct FixedPointChip {
+    pub range: RangeChip<Fr>,
+    pub q: Quantization,
+    /// `(key, value)` pairs to look up in the function tables.
+    pub lookups: Vec<[AssignedValue<Fr>; 2]>,
+    pub ranges: Ranges,
+    /// The node being laid out, for error messages.
+    pub node: String,
+    /// The first value found outside its calibrated bound.
+    pub violation: Option<Error>,
+}
+
+impl FixedPointChip {
+    pub fn new(range: RangeChip<Fr>, q: Quantization) -> Self {
+        Self { range, q, lookups: vec![], ranges: Ranges::default(), node: String::new(), violation: None }
+    }
+
+    pub fn gate(&self) -> &impl GateInstructions<Fr> {
+        self.range.gate()
+    }
+
+    fn record(&mut self, value: i128, bound_bits: u32, table: bool) {
+        let bits = bit_length(value.unsigned_abs()) + 1;
+        let seen = if table { &mut self.ranges.table_bits } else { &mut self.ranges.value_bits };
+        *seen = (*seen).max(bits);
+        if bits > bound_bits && self.violation.is_none() {
+            self.violation = Some(Error::OutOfRange {
+                node: self.node.clone(),
+                value,
+                bound: 1i128 << (bound_bits - 1).min(126),
+                scale: self.q.scale,
+            });
+        }
+    }
+
+    /// Checks `|x| < 2^(bits-1)` in-circuit.
+    pub fn range_check_signed(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) {
+        self.record(from_field(x.value()), self.q.bits, false);
+        let offset = to_field(1i128 << (self.q.bits - 1));
+        let shifted = self.gate().add(ctx, x, Constant(offset));
+        self.range.range_check(ctx, shifted, self.q.bits as usize);
+    }
+
+    /// Divides by 2^`shift`, rounding to nearest: `x + 2^(shift-1) = q · 2^shift + r`, `0 ≤ r < 2^shift`.
+    pub fn rescale(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, shift: u32) -> AssignedValue<Fr> {
+        if shift == 0 {
+            return x;
+        }
+        let half = 1i128 << (shift - 1);
+        let shifted = from_field(x.value()) + half;
+        let (q, r) = (shifted.div_euclid(1 << shift), shifted.rem_euclid(1 << shift));
+        let q = ctx.load_witness(to_field(q));
+        let r = ctx.load_witness(to_field(r));
+        self.range.range_check(ctx, r, shift as usize);
+        self.range_check_signed(ctx, q);
+        let recomposed = self.gate().mul_add(ctx, q, Constant(to_field(1 << shift)), r);
+        let target = self.gate().add(ctx, x, Constant(to_field(half)));
+        ctx.constrain_equal(&recomposed, &target);
+        q
+    }
+
+    /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
+    pub fn is_non_negative(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
+        let non_negative = from_field(x.value()) >= 0;
+        let b = ctx.load_witness(Fr::from(non_negative as u64));
+        self.gate().assert_bit(ctx, b);
+        // b = 1: x ∈ [0, 2^(bits-1)); b = 0: −x−1 ∈ [0, 2^(bits-1)). A wrong bit leaves a negative
+        // (huge) field element, which fails the range check.
+        let minus_x_minus_1 = self.gate().sub(ctx, Constant(-Fr::ONE), x);
+        let t = self.gate().select(ctx, x, minus_x_minus_1, b);
+        self.record(from_field(t.value()), self.q.bits - 1, false);
+        self.range.range_check(ctx, t, (self.q.bits - 1) as usize);
+        b
+    }
+
+    /// `max(a, b)` (or `min` when `max` is false).
+    pub fn max_min(&mut self, ctx: &mut Context<Fr>, a: AssignedValue<Fr>, b: AssignedValue<Fr>, max: bool) -> AssignedValue<Fr> {
+        let d = self.gate().sub(ctx, a, b);
+        let a_ge_b = self.is_non_negative(ctx, d);
+        if max {
+            // b + [a ≥ b]·(a − b)
+            self.gate().mul_add(ctx, a_ge_b, d, b)
+        } else {
+            // a − [a ≥ b]·(a − b)
+            let delta = self.gate().mul(ctx, a_ge_b, d);
+            self.gate().sub(ctx, a, delta)
+        }
+    }
+
+    /// Queues `y = f_table(x)` for lookup; `y` is the claimed value (range-bound by the table).
+    pub fn lookup(&mut self, ctx: &mut Context<Fr>, table: usize, x: AssignedValue<Fr>, y: i128) -> AssignedValue<Fr> {
+        self.record(from_field(x.value()), self.q.table_bits.max(1), true);
+        let tag = Fr::from((table + 1) as u64) * Fr::from(2).pow_vartime([TAG_SHIFT as u64]);
+        let key = self.gate().add(ctx, x, Constant(tag));
+        let y = ctx.load_witness(to_field(y));
+        self.record(from_field(y.value()), self.q.bits, false);
+        self.lookups.push([key, y]);
+        y
+    }
+}
+
+/// The table row of `f_table(x) = y`, matching the key [`FixedPointChip::lookup`] builds.
+pub fn table_row(table: usize, x: i128, y: i128) -> [Fr; 2] {
+    let tag = Fr::from((table + 1) as u64) * Fr::from(2).pow_vartime([TAG_SHIFT as u64]);
+    [tag + to_field(x), to_field(y)]
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, CircuitBuilderStage};
+    use halo2_base::halo2_proofs::dev::MockProver;
+
+    pub(crate) const K: usize = 10;
+
+    pub(crate) fn chip_and_builder() -> (BaseCircuitBuilder<Fr>, FixedPointChip) {
+        let builder = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock).use_k(K).use_lookup_bits(K - 1);
+        let chip = FixedPointChip::new(builder.range_chip(), Quantization { scale: 4, bits: 12, table_bits: 0 });
+        (builder, chip)
+    }
+
+    fn mock_ok(mut builder: BaseCircuitBuilder<Fr>) -> bool {
+        builder.calculate_params(Some(9));
+        MockProver::run(K as u32, &builder, vec![]).unwrap().verify().is_ok()
+    }
+
+    #[test]
+    fn rescale_rounds_to_nearest_and_satisfies_constraints() {
+        for (x, expected) in [(40i128, 3i128), (-40, -2), (7, 0), (8, 1), (-8, 0), (-9, -1)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(x));
+            let q = chip.rescale(ctx, x, 4);
+            assert_eq!(from_field(q.value()), expected);
+            assert!(chip.violation.is_none());
+            assert!(mock_ok(builder));
+        }
+    }
+
+    #[test]
+    fn a_wrong_rescale_witness_violates_constraints() {
+        let (mut builder, mut chip) = chip_and_builder();
+        let ctx = builder.main(0);
+        let x = ctx.load_witness(to_field(40));
+        let q = chip.rescale(ctx, x, 4);
+        // Tamper with the quotient after the fact: q = 4 instead of 3.
+        let tampered = q.cell.unwrap().offset;
+        ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(to_field(4));
+        assert!(!mock_ok(builder));
+    }
+
+    #[test]
+    fn max_and_min_of_signed_values() {
+        for (a, b) in [(5i128, -3i128), (-7, -2), (0, 0), (-100, 100)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let (ax, bx) = (ctx.load_witness(to_field(a)), ctx.load_witness(to_field(b)));
+            let max = chip.max_min(ctx, ax, bx, true);
+            let min = chip.max_min(ctx, ax, bx, false);
+            assert_eq!(from_field(max.value()), a.max(b));
+            assert_eq!(from_field(min.value()), a.min(b));
+            assert!(mock_ok(builder));
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_are_reported() {
+        let (mut builder, mut chip) = chip_and_builder();
+        let ctx = builder.main(0);
+        let x = ctx.load_witness(to_field(1 << 20));
+        chip.rescale(ctx, x, 4);
+        assert!(matches!(chip.violation, Some(Error::OutOfRange { .. })));
+    }
+}

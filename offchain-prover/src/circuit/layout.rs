@@ -1,0 +1,170 @@
+//! Lays a lowered model out on the fixed-point chip: one pass over the graph, in order.
+
+use halo2_base::gates::{GateInstructions, RangeInstructions};
+use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
+use halo2_base::{AssignedValue, Context, QuantumCell};
+
+use super::chip::FixedPointChip;
+use super::commit::commit;
+use crate::error::{Error, Result};
+use crate::graph::ir::{BinaryKind, Coeff, Op, ParamRole, PoolKind};
+use crate::graph::Model;
+use crate::quantize::{dequantize, from_field, quantize, to_field};
+
+/// What one inference lays out: the model, its quantised inputs and the caller's binding.
+pub struct Inference<'a> {
+    pub model: &'a Model,
+    /// Quantised parameters, in [`Graph::params`](crate::graph::Graph) order.
+    pub params: &'a [i64],
+    /// Bits of the largest parameter magnitude plus sign (`|p| < 2^(param_bits-1)`).
+    pub param_bits: u32,
+    /// Quantised inputs at the activation scale.
+    pub inputs: &'a [Vec<i64>],
+    /// Replace the inputs among the public instances by a Poseidon commitment to them.
+    pub private_input: bool,
+    pub binding: Fr,
+}
+
+/// The public instances and the quantised outputs of a laid-out inference.
+#[derive(Clone, Debug)]
+pub struct Laid {
+    pub instances: Vec<Fr>,
+    pub outputs: Vec<Vec<i128>>,
+}
+
+/// Quantises the model's parameters at `scale` (biases at twice the scale).
+pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
+    model
+        .graph
+        .params
+        .iter()
+        .map(|p| {
+            let s = if p.role == ParamRole::Bias { 2 * scale } else { scale };
+            quantize(p.value as f64, s).ok_or(Error::OutOfRange {
+                node: "parameters".into(),
+                value: i128::MAX,
+                bound: 1 << 62,
+                scale: s,
+            })
+        })
+        .collect()
+}
+
+pub fn lay_out(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, inference: &Inference) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
+    let Inference { model, params, param_bits, inputs, private_input, binding } = inference;
+    let graph = &model.graph;
+    let scale = chip.q.scale;
+    let gate = chip.range.gate().clone();
+
+    // Parameters are private witnesses, bound to the model by the commitment.
+    let params: Vec<_> = ctx.assign_witnesses(params.iter().map(|&p| to_field(p as i128)));
+    chip.node = "model commitment".into();
+    let model_commitment = commit(chip, ctx, &params, *param_bits);
+
+    let inputs: Vec<Vec<_>> = inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
+    let mut instances = vec![model_commitment];
+    if *private_input {
+        chip.node = "input commitment".into();
+        let flat: Vec<_> = inputs.iter().flatten().copied().collect();
+        instances.push(commit(chip, ctx, &flat, chip.q.bits));
+    } else {
+        instances.extend(inputs.iter().flatten().copied());
+    }
+
+    let zero = ctx.load_zero();
+    let mut values: Vec<Vec<AssignedValue<Fr>>> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        chip.node = node.name.clone();
+        let operand = |i: usize| &values[node.inputs[i]];
+        let out = match &node.op {
+            Op::Input(i) => inputs[*i].clone(),
+            Op::Params(indices) => indices.iter().map(|&p| params[p]).collect(),
+            Op::Gather { sources } => {
+                let all: Vec<_> = node.inputs.iter().flat_map(|&i| values[i].iter().copied()).collect();
+                sources.iter().map(|s| s.map_or(zero, |s| all[s])).collect()
+            }
+            Op::Linear { rows, bias } => {
+                let x = operand(0).clone();
+                // Integer structural coefficients (sums, sum pools) need no rescaling.
+                let exact = bias.iter().all(Option::is_none)
+                    && rows.iter().flatten().all(|(_, c)| matches!(c, Coeff::Const(v) if v.fract() == 0.0));
+                let coeff = |c: &Coeff| -> QuantumCell<Fr> {
+                    match *c {
+                        Coeff::Param(p) => QuantumCell::Existing(params[p]),
+                        Coeff::Const(v) if exact => QuantumCell::Constant(to_field(v as i128)),
+                        Coeff::Const(v) => QuantumCell::Constant(to_field(quantize(v as f64, scale).unwrap_or(0) as i128)),
+                    }
+                };
+                let mut out = Vec::with_capacity(rows.len());
+                for (row, b) in rows.iter().zip(bias) {
+                    let xs = row.iter().map(|(i, _)| QuantumCell::Existing(x[*i]));
+                    let ws = row.iter().map(|(_, c)| coeff(c));
+                    let mut acc = if row.is_empty() { zero } else { gate.inner_product(ctx, xs, ws) };
+                    if let Some(Coeff::Param(p)) = b {
+                        acc = gate.add(ctx, acc, params[*p]);
+                    }
+                    out.push(if exact { acc } else { chip.rescale(ctx, acc, scale) });
+                }
+                out
+            }
+            Op::Binary { kind, lhs_index, rhs_index } => {
+                let (a, b) = (operand(0).clone(), operand(1).clone());
+                lhs_index
+                    .iter()
+                    .zip(rhs_index)
+                    .map(|(&i, &j)| match kind {
+                        BinaryKind::Add => gate.add(ctx, a[i], b[j]),
+                        BinaryKind::Sub => gate.sub(ctx, a[i], b[j]),
+                        BinaryKind::Mul => {
+                            let p = gate.mul(ctx, a[i], b[j]);
+                            chip.rescale(ctx, p, scale)
+                        }
+                        BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
+                        BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
+                    })
+                    .collect()
+            }
+            Op::Pool { kind, windows } => {
+                let x = operand(0).clone();
+                windows
+                    .iter()
+                    .map(|w| {
+                        let first = x[w[0]];
+                        w[1..].iter().fold(first, |acc, &i| chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max))
+                    })
+                    .collect()
+            }
+            Op::Lookup { table } => {
+                let x = operand(0).clone();
+                let xs: Vec<f32> = x.iter().map(|v| dequantize(from_field(v.value()), scale) as f32).collect();
+                let ys = model.eval_function(*table, &xs)?;
+                let mut out = Vec::with_capacity(x.len());
+                for (cell, y) in x.iter().zip(ys) {
+                    let y = quantize(y as f64, scale).ok_or_else(|| Error::OutOfRange {
+                        node: node.name.clone(),
+                        value: from_field(cell.value()),
+                        bound: 1i128 << (chip.q.table_bits.max(1) - 1),
+                        scale,
+                    })?;
+                    out.push(chip.lookup(ctx, *table, *cell, y as i128));
+                }
+                out
+            }
+        };
+        values.push(out);
+    }
+
+    let mut outputs = vec![];
+    for &o in &graph.outputs {
+        outputs.push(values[o].iter().map(|v| from_field(v.value())).collect());
+        instances.extend(values[o].iter().copied());
+    }
+    // The binding takes part in a gate so that it is bound by the constraint system itself, not
+    // only by the transcript.
+    let binding = ctx.load_witness(*binding);
+    gate.mul(ctx, binding, binding);
+    instances.push(binding);
+
+    let laid = Laid { instances: instances.iter().map(|v| *v.value()).collect(), outputs };
+    Ok((laid, instances))
+}

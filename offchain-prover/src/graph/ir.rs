@@ -1,0 +1,178 @@
+//! The prover's own graph: every tract operator lowered to one of a handful of circuit-friendly
+//! operations over flat, row-major tensors.
+
+use serde::{Deserialize, Serialize};
+
+/// Index of a node in [`Graph::nodes`].
+pub type NodeId = usize;
+
+/// How a model parameter is quantised, which depends on how it is used, not on its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ParamRole {
+    /// Multiplies an activation (kernels, matrices, `Mul` operands): param scale.
+    Weight,
+    /// Added to an accumulator before rescaling: activation scale + param scale.
+    Bias,
+    /// Combined with an activation (`Add`, `Max`, `Concat`, ...): activation scale.
+    Activation,
+}
+
+/// One scalar model parameter (a weight or bias), committed to in the model commitment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Param {
+    pub value: f32,
+    pub role: ParamRole,
+}
+
+/// A coefficient of a linear combination.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Coeff {
+    /// A committed model parameter, by index into [`Graph::params`].
+    Param(usize),
+    /// A structural constant of the architecture (e.g. 1/n of an average), baked into the circuit.
+    Const(f32),
+}
+
+/// An element-wise binary operation; operands are broadcast by index maps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BinaryKind {
+    Add,
+    Sub,
+    Mul,
+    Max,
+    Min,
+}
+
+/// A reduction over a window of input elements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PoolKind {
+    Max,
+    Min,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Op {
+    /// The model's `n`th input.
+    Input(usize),
+    /// A tensor of parameters used as an operand, by index into [`Graph::params`].
+    Params(Vec<usize>),
+    /// Pure data movement: output element `j` is element `sources[j]` of the inputs laid end to
+    /// end, or zero (padding) where `None`.
+    Gather { sources: Vec<Option<usize>> },
+    /// `out[o] = Σ coeff · in[i] + bias[o]`, with one input.
+    Linear { rows: Vec<Vec<(usize, Coeff)>>, bias: Vec<Option<Coeff>> },
+    /// `out[j] = lhs[lhs_index[j]] ∘ rhs[rhs_index[j]]`.
+    Binary { kind: BinaryKind, lhs_index: Vec<usize>, rhs_index: Vec<usize> },
+    /// `out[o] = max or min of in[windows[o]]`.
+    Pool { kind: PoolKind, windows: Vec<Vec<usize>> },
+    /// An element-wise unary function, evaluated through lookup table `table`
+    /// (index into [`Graph::functions`]).
+    Lookup { table: usize },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The tract (ONNX) node this lowers, for error messages.
+    pub name: String,
+    pub op: Op,
+    pub inputs: Vec<NodeId>,
+    pub shape: Vec<usize>,
+}
+
+impl Node {
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A unary function sampled into a lookup table: `table[x] = f(x)` over the calibrated domain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    /// Operator name, e.g. `Sigmoid`.
+    pub name: String,
+    /// Node that owns the operator in the tract graph, used to evaluate it on the table domain.
+    pub tract_node: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    pub input_shapes: Vec<Vec<usize>>,
+    pub params: Vec<Param>,
+    pub functions: Vec<Function>,
+    pub nodes: Vec<Node>,
+    pub outputs: Vec<NodeId>,
+}
+
+impl Graph {
+    pub fn output_shapes(&self) -> Vec<Vec<usize>> {
+        self.outputs.iter().map(|&o| self.nodes[o].shape.clone()).collect()
+    }
+}
+
+/// Index maps for numpy-style broadcasting of `a` and `b` to their common shape.
+/// Returns `(shape, a_index, b_index)`, or `None` when the shapes are incompatible.
+pub fn broadcast(a: &[usize], b: &[usize]) -> Option<(Vec<usize>, Vec<usize>, Vec<usize>)> {
+    let rank = a.len().max(b.len());
+    let pad = |s: &[usize]| -> Vec<usize> {
+        std::iter::repeat_n(1, rank - s.len()).chain(s.iter().copied()).collect()
+    };
+    let (a, b) = (pad(a), pad(b));
+    let shape = a
+        .iter()
+        .zip(&b)
+        .map(|(&x, &y)| match (x, y) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let strides = |s: &[usize]| -> Vec<usize> {
+        let mut strides = vec![0; rank];
+        let mut acc = 1;
+        for d in (0..rank).rev() {
+            strides[d] = if s[d] == 1 { 0 } else { acc };
+            acc *= s[d];
+        }
+        strides
+    };
+    let (sa, sb) = (strides(&a), strides(&b));
+    let total: usize = shape.iter().product();
+    let mut ia = Vec::with_capacity(total);
+    let mut ib = Vec::with_capacity(total);
+    let mut coord = vec![0usize; rank];
+    for _ in 0..total {
+        ia.push(coord.iter().zip(&sa).map(|(c, s)| c * s).sum());
+        ib.push(coord.iter().zip(&sb).map(|(c, s)| c * s).sum());
+        for d in (0..rank).rev() {
+            coord[d] += 1;
+            if coord[d] < shape[d] {
+                break;
+            }
+            coord[d] = 0;
+        }
+    }
+    Some((shape, ia, ib))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasts_like_numpy() {
+        let (shape, a, b) = broadcast(&[2, 3], &[3]).unwrap();
+        assert_eq!(shape, vec![2, 3]);
+        assert_eq!(a, vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(b, vec![0, 1, 2, 0, 1, 2]);
+        let (shape, a, b) = broadcast(&[2, 1], &[1, 2]).unwrap();
+        assert_eq!(shape, vec![2, 2]);
+        assert_eq!(a, vec![0, 0, 1, 1]);
+        assert_eq!(b, vec![0, 1, 0, 1]);
+        assert!(broadcast(&[2], &[3]).is_none());
+    }
+}

@@ -1,0 +1,406 @@
+//! Lowering of a decluttered tract graph to [`Graph`].
+//!
+//! Rather than re-implementing the semantics of every ONNX operator, the structure of each
+//! operator is read off tract's own implementation by probing it out of plan:
+//! - data movement (reshape, slice, concat, pad, gather, ...) is evaluated on tensors of element
+//!   indices, which gives the source of each output element;
+//! - linear operators (einsum, conv, pooling sums) are evaluated on one-hot inputs with their
+//!   constant operands replaced by parameter indices, which gives each output as a sparse linear
+//!   combination of inputs and parameters;
+//! - max/min pooling is evaluated on one-hot inputs, which gives each window.
+//!
+//! Every probed structure is then validated against tract's float result on a pseudo-random input,
+//! so a lowering that does not reproduce the operator is an error rather than a wrong circuit.
+
+use std::collections::HashMap;
+
+use tract_onnx::prelude::*;
+
+use super::ir::{broadcast, BinaryKind, Coeff, Function, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind};
+use super::{tract_err, to_f32s};
+use crate::error::{Error, Result};
+
+const DATA_MOVEMENT: &[&str] = &[
+    "RmAxis", "AddAxis", "Reshape", "MoveAxis", "Move", "AxisOp", "Slice", "Concat", "TypedConcat",
+    "Pad", "Gather", "Downsample", "MultiBroadcastTo", "Identity",
+];
+const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
+const POOL: &[(&str, PoolKind)] =
+    &[("MaxPool", PoolKind::Max), ("Reduce<Max>", PoolKind::Max), ("Reduce<Min>", PoolKind::Min)];
+const BINARY: &[(&str, BinaryKind)] = &[
+    ("Add", BinaryKind::Add),
+    ("Sub", BinaryKind::Sub),
+    ("Mul", BinaryKind::Mul),
+    ("Max", BinaryKind::Max),
+    ("Min", BinaryKind::Min),
+];
+/// Element-wise functions that are sampled into lookup tables (evaluated by tract on the domain).
+const LOOKUP: &[&str] = &[
+    "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Exp", "Ln", "Sqrt", "Rsqrt", "Recip", "Softplus",
+    "Softsign", "Elu", "Selu", "HardSigmoid", "HardSwish", "Gelu", "GeluApproximate", "Abs", "Cos",
+    "Sin", "Celu", "Mish",
+];
+
+/// A tract outlet after lowering: a constant tensor or a node of the prover's graph.
+#[derive(Clone)]
+enum Value {
+    Const(Arc<Tensor>),
+    Node(NodeId),
+}
+
+struct Lowering<'a> {
+    model: &'a TypedModel,
+    graph: Graph,
+    values: HashMap<OutletId, Value>,
+    /// Params already created for (const outlet, role): the index of its first element.
+    param_base: HashMap<(OutletId, ParamRole), usize>,
+}
+
+pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
+    let mut lowering =
+        Lowering { model, graph: Graph::default(), values: HashMap::new(), param_base: HashMap::new() };
+    for id in model.eval_order().map_err(tract_err)? {
+        lowering.node(id)?;
+    }
+    for outlet in model.output_outlets().map_err(tract_err)? {
+        match lowering.values.get(outlet) {
+            Some(Value::Node(n)) => lowering.graph.outputs.push(*n),
+            _ => {
+                let node = &model.node(outlet.node);
+                return Err(unsupported(node, "a constant model output"));
+            }
+        }
+    }
+    Ok(lowering.graph)
+}
+
+fn unsupported(node: &TypedNode, detail: &str) -> Error {
+    Error::UnsupportedOp {
+        op: node.op.name().to_string(),
+        node: node.name.clone(),
+        detail: if detail.is_empty() { String::new() } else { format!(": {detail}") },
+    }
+}
+
+fn shape_of(model: &TypedModel, outlet: OutletId) -> Result<Vec<usize>> {
+    let fact = model.outlet_fact(outlet).map_err(tract_err)?;
+    fact.shape
+        .as_concrete()
+        .map(|s| s.to_vec())
+        .ok_or_else(|| Error::Tract(format!("symbolic shape {:?} after declutter", fact.shape)))
+}
+
+/// Evaluates `node`'s operator out of plan and returns its first output as `f32`s.
+fn eval(node: &TypedNode, inputs: TVec<Tensor>) -> Result<Vec<f32>> {
+    let out = node
+        .op
+        .eval_out_of_plan(inputs.into_iter().map(TValue::from).collect())
+        .map_err(tract_err)?
+        .ok_or_else(|| unsupported(node, "operator cannot be evaluated out of plan"))?;
+    let first = out.into_iter().next().ok_or_else(|| unsupported(node, "operator has no output"))?;
+    to_f32s(&first)
+}
+
+fn tensor(shape: &[usize], data: &[f32]) -> Result<Tensor> {
+    Tensor::from_shape(shape, data).map_err(tract_err)
+}
+
+/// Reads `v` as an exact non-negative integer probe result.
+fn as_index(v: f32, limit: usize) -> Option<usize> {
+    (v >= 0.0 && v.fract() == 0.0 && (v as usize) <= limit).then_some(v as usize)
+}
+
+/// Deterministic pseudo-random test values in [-1, 1) for validating a probed structure.
+fn test_values(n: usize, seed: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            let x = ((i + 1) * 2654435761 + seed * 40503) % 10007;
+            x as f32 / 5003.5 - 1.0
+        })
+        .collect()
+}
+
+fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() <= 1e-3 * (1.0 + a.abs().max(b.abs()))
+}
+
+impl Lowering<'_> {
+    fn push(&mut self, node: &TypedNode, op: Op, inputs: Vec<NodeId>) -> Result<NodeId> {
+        let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
+        self.graph.nodes.push(Node { name: node.name.clone(), op, inputs, shape });
+        Ok(self.graph.nodes.len() - 1)
+    }
+
+    /// Registers the elements of a constant as parameters with `role`, once per (const, role).
+    fn params(&mut self, outlet: OutletId, tensor: &Tensor, role: ParamRole) -> Result<usize> {
+        if let Some(&base) = self.param_base.get(&(outlet, role)) {
+            return Ok(base);
+        }
+        let base = self.graph.params.len();
+        for value in to_f32s(tensor)? {
+            self.graph.params.push(Param { value, role });
+        }
+        self.param_base.insert((outlet, role), base);
+        Ok(base)
+    }
+
+    /// A node for operand `outlet`: its node, or a `Params` node for a float constant.
+    fn operand(&mut self, outlet: OutletId, role: ParamRole) -> Result<NodeId> {
+        match self.values.get(&outlet).cloned() {
+            Some(Value::Node(n)) => Ok(n),
+            Some(Value::Const(t)) => {
+                let base = self.params(outlet, &t, role)?;
+                let shape = t.shape().to_vec();
+                let name = self.model.node(outlet.node).name.clone();
+                let op = Op::Params((base..base + t.len()).collect());
+                self.graph.nodes.push(Node { name, op, inputs: vec![], shape });
+                let id = self.graph.nodes.len() - 1;
+                self.values.insert(outlet, Value::Node(id));
+                Ok(id)
+            }
+            None => Err(Error::Tract(format!("outlet {outlet:?} used before it is computed"))),
+        }
+    }
+
+    fn node(&mut self, id: usize) -> Result<()> {
+        let node = self.model.node(id);
+        let outlet = OutletId::new(id, 0);
+        if let Some(k) = &node.outputs[0].fact.konst {
+            self.values.insert(outlet, Value::Const(k.clone()));
+            return Ok(());
+        }
+        let name = node.op.name();
+        let name = name.as_ref();
+        let lowered = if let Some(index) = self.model.input_outlets().map_err(tract_err)?.iter().position(|o| o.node == id) {
+            self.graph.input_shapes.push(shape_of(self.model, outlet)?);
+            self.push(node, Op::Input(index), vec![])?
+        } else if DATA_MOVEMENT.contains(&name) {
+            self.data_movement(node)?
+        } else if LINEAR.contains(&name) {
+            self.linear(node)?
+        } else if let Some(&(_, kind)) = POOL.iter().find(|(n, _)| *n == name) {
+            self.pool(node, kind)?
+        } else if let Some(&(_, kind)) = BINARY.iter().find(|(n, _)| *n == name) {
+            self.binary(node, kind)?
+        } else if name == "Square" {
+            let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+            let len = self.graph.nodes[x].len();
+            let index: Vec<usize> = (0..len).collect();
+            let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
+            self.push(node, op, vec![x, x])?
+        } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
+            let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+            self.graph.functions.push(Function { name: name.to_string(), tract_node: id });
+            let op = Op::Lookup { table: self.graph.functions.len() - 1 };
+            self.push(node, op, vec![x])?
+        } else {
+            return Err(unsupported(node, ""));
+        };
+        self.values.insert(outlet, Value::Node(lowered));
+        Ok(())
+    }
+
+    /// Non-constant operands of `node`, and its float constants, in input order.
+    fn split_inputs(&self, node: &TypedNode) -> Result<(Vec<usize>, Vec<usize>)> {
+        let mut vars = vec![];
+        let mut consts = vec![];
+        for (slot, outlet) in node.inputs.iter().enumerate() {
+            match self.values.get(outlet) {
+                Some(Value::Node(_)) => vars.push(slot),
+                Some(Value::Const(t)) if t.datum_type().is_float() => consts.push(slot),
+                Some(Value::Const(_)) => {}
+                None => return Err(unsupported(node, "input not computed")),
+            }
+        }
+        Ok((vars, consts))
+    }
+
+    /// Probe inputs: non-float constants as they are, every other slot from `fill(slot, shape)`.
+    fn probe_inputs(
+        &self,
+        node: &TypedNode,
+        mut fill: impl FnMut(usize, &[usize]) -> Vec<f32>,
+    ) -> Result<TVec<Tensor>> {
+        node.inputs
+            .iter()
+            .enumerate()
+            .map(|(slot, outlet)| match self.values.get(outlet) {
+                Some(Value::Const(t)) if !t.datum_type().is_float() => Ok((**t).clone()),
+                _ => {
+                    let shape = shape_of(self.model, *outlet)?;
+                    tensor(&shape, &fill(slot, &shape))
+                }
+            })
+            .collect()
+    }
+
+    fn data_movement(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let data: Vec<OutletId> = node
+            .inputs
+            .iter()
+            .filter(|o| !matches!(self.values.get(o), Some(Value::Const(t)) if !t.datum_type().is_float()))
+            .copied()
+            .collect();
+        let operands = data.into_iter().map(|o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
+        let zeros = eval(node, self.probe_inputs(node, |_, s| vec![0.0; s.iter().product()])?)?;
+        if zeros.iter().any(|&v| v != 0.0) {
+            return Err(unsupported(node, "padding with a non-zero constant"));
+        }
+        let mut offset = 0;
+        let total: usize = operands.iter().map(|&n| self.graph.nodes[n].len()).sum();
+        let probe = self.probe_inputs(node, |_, shape| {
+            let n: usize = shape.iter().product();
+            let start = offset;
+            offset += n;
+            (start..start + n).map(|i| (i + 1) as f32).collect()
+        })?;
+        let sources = eval(node, probe)?
+            .into_iter()
+            .map(|v| as_index(v, total).map(|i| i.checked_sub(1)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| unsupported(node, "not pure data movement"))?;
+        self.push(node, Op::Gather { sources }, operands)
+    }
+
+    fn linear(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let (vars, consts) = self.split_inputs(node)?;
+        let [var] = vars[..] else {
+            return Err(unsupported(node, "only linear maps of one non-constant input are supported"));
+        };
+        let x = self.operand(node.inputs[var], ParamRole::Activation)?;
+        let n_in = self.graph.nodes[x].len();
+        let zero = |_: usize, s: &[usize]| vec![0.0; s.iter().product()];
+        let const_lens: Vec<usize> = node
+            .inputs
+            .iter()
+            .map(|o| match self.values.get(o) {
+                Some(Value::Const(t)) => t.len(),
+                _ => 0,
+            })
+            .collect();
+        let indices = |slot: usize| (1..=const_lens[slot]).map(|i| i as f32).collect::<Vec<_>>();
+
+        // Additive constants (biases) show up with a zero input; the rest multiply the input.
+        let mut bias = vec![None; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
+        let mut multiplicative = vec![];
+        for &c in &consts {
+            let out = eval(node, self.probe_inputs(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?)?;
+            if out.iter().all(|&v| v == 0.0) {
+                multiplicative.push(c);
+                continue;
+            }
+            let Value::Const(t) = self.values[&node.inputs[c]].clone() else { unreachable!() };
+            let base = self.params(node.inputs[c], &t, ParamRole::Bias)?;
+            for (o, v) in out.into_iter().enumerate() {
+                let i = as_index(v, t.len()).ok_or_else(|| unsupported(node, "bias is not separable"))?;
+                bias[o] = i.checked_sub(1).map(|i| Coeff::Param(base + i));
+            }
+        }
+        if multiplicative.len() > 1 {
+            return Err(unsupported(node, "more than one constant multiplies the input"));
+        }
+        let weight = match multiplicative.first() {
+            Some(&c) => {
+                let Value::Const(t) = self.values[&node.inputs[c]].clone() else { unreachable!() };
+                Some((c, self.params(node.inputs[c], &t, ParamRole::Weight)?, t.len()))
+            }
+            None => None,
+        };
+        let mut rows = vec![vec![]; bias.len()];
+        for i in 0..n_in {
+            let probe = self.probe_inputs(node, |s, sh| match weight {
+                _ if s == var => {
+                    let mut e = zero(s, sh);
+                    e[i] = 1.0;
+                    e
+                }
+                Some((c, _, _)) if s == c => indices(c),
+                _ => zero(s, sh),
+            })?;
+            for (o, v) in eval(node, probe)?.into_iter().enumerate() {
+                if v == 0.0 {
+                    continue;
+                }
+                let coeff = match weight {
+                    Some((_, base, len)) => {
+                        let w = as_index(v, len).ok_or_else(|| unsupported(node, "weights are not separable"))?;
+                        Coeff::Param(base + w - 1)
+                    }
+                    None => Coeff::Const(v),
+                };
+                rows[o].push((i, coeff));
+            }
+        }
+        // Validate the probed structure against tract on a pseudo-random input.
+        let xs = test_values(n_in, node.id);
+        let actual = |s: usize, sh: &[usize]| -> Vec<f32> {
+            if s == var {
+                return xs.clone();
+            }
+            match self.values.get(&node.inputs[s]) {
+                Some(Value::Const(t)) => to_f32s(t).unwrap_or_default(),
+                _ => zero(s, sh),
+            }
+        };
+        let expected = eval(node, self.probe_inputs(node, actual)?)?;
+        let params = &self.graph.params;
+        let value = |c: &Coeff| match *c {
+            Coeff::Param(p) => params[p].value,
+            Coeff::Const(v) => v,
+        };
+        for (o, row) in rows.iter().enumerate() {
+            let got = row.iter().map(|(i, c)| xs[*i] * value(c)).sum::<f32>() + bias[o].as_ref().map_or(0.0, value);
+            if !close(got, expected[o]) {
+                return Err(unsupported(node, "operator is not a separable linear map"));
+            }
+        }
+        self.push(node, Op::Linear { rows, bias }, vec![x])
+    }
+
+    fn pool(&mut self, node: &TypedNode, kind: PoolKind) -> Result<NodeId> {
+        let (vars, _) = self.split_inputs(node)?;
+        let [var] = vars[..] else { return Err(unsupported(node, "pooling of more than one input")) };
+        let x = self.operand(node.inputs[var], ParamRole::Activation)?;
+        let n_in = self.graph.nodes[x].len();
+        let sign = if kind == PoolKind::Max { 1.0 } else { -1.0 };
+        let mut windows = vec![vec![]; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
+        for i in 0..n_in {
+            let probe = self.probe_inputs(node, |_, s| {
+                let mut e = vec![0.0; s.iter().product()];
+                e[i] = sign;
+                e
+            })?;
+            for (o, v) in eval(node, probe)?.into_iter().enumerate() {
+                if v == sign {
+                    windows[o].push(i);
+                }
+            }
+        }
+        let xs = test_values(n_in, node.id);
+        let expected = eval(node, self.probe_inputs(node, |_, _| xs.clone())?)?;
+        for (w, e) in windows.iter().zip(&expected) {
+            let got = w.iter().map(|&i| xs[i]).fold(f32::NAN, |a, b| if kind == PoolKind::Max { a.max(b) } else { a.min(b) });
+            if w.is_empty() || !close(got, *e) {
+                return Err(unsupported(node, "pooling windows could not be derived"));
+            }
+        }
+        self.push(node, Op::Pool { kind, windows }, vec![x])
+    }
+
+    fn binary(&mut self, node: &TypedNode, kind: BinaryKind) -> Result<NodeId> {
+        if node.inputs.len() != 2 {
+            return Err(unsupported(node, "expected two operands"));
+        }
+        let role = if kind == BinaryKind::Mul { ParamRole::Weight } else { ParamRole::Activation };
+        let lhs = self.operand(node.inputs[0], role)?;
+        let rhs = self.operand(node.inputs[1], role)?;
+        let (shape, lhs_index, rhs_index) =
+            broadcast(&self.graph.nodes[lhs].shape, &self.graph.nodes[rhs].shape)
+                .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))?;
+        let id = self.push(node, Op::Binary { kind, lhs_index, rhs_index }, vec![lhs, rhs])?;
+        if self.graph.nodes[id].shape.iter().product::<usize>() != shape.iter().product::<usize>() {
+            return Err(unsupported(node, "broadcast shape differs from tract's"));
+        }
+        Ok(id)
+    }
+}

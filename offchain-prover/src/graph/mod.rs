@@ -1,0 +1,97 @@
+//! Graph loading: ONNX through tract into a typed, decluttered model (the float reference), then
+//! lowered to the prover's own [`ir::Graph`].
+
+pub mod ir;
+mod lower;
+
+use std::path::Path;
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::Factoid;
+
+use crate::error::{Error, Result};
+use crate::input::InputData;
+pub use ir::Graph;
+
+/// Upper bound on an ONNX file: larger models would not fit any circuit this prover can build.
+pub const MAX_MODEL_FILE_BYTES: u64 = 256 << 20;
+
+/// A loaded model: tract's typed graph (the float reference) and its lowering.
+pub struct Model {
+    typed: TypedModel,
+    pub graph: Graph,
+}
+
+impl Model {
+    /// Loads `path`, fixing the input shapes (a symbolic batch dimension becomes 1), and lowers it.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = crate::artifacts::read_limited(path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
+        let malformed = |e: TractError| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") };
+        let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(malformed)?;
+        let inputs = model.input_outlets().map_err(malformed)?.len();
+        for i in 0..inputs {
+            let fact = model.input_fact(i).map_err(malformed)?.clone();
+            let shape = fact
+                .shape
+                .dims()
+                .map(|d| d.concretize().and_then(|d| d.to_i64().ok()).and_then(|d| usize::try_from(d).ok()).unwrap_or(1))
+                .collect::<Vec<_>>();
+            model.set_input_fact(i, f32::fact(shape).into()).map_err(malformed)?;
+        }
+        let typed = model
+            .into_typed()
+            .and_then(|m| m.into_decluttered())
+            .map_err(|e| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") })?;
+        let graph = lower::lower(&typed)?;
+        Ok(Model { typed, graph })
+    }
+
+    /// Runs the float reference on `input`: the model's outputs, flattened.
+    pub fn run_float(&self, input: &InputData) -> Result<Vec<Vec<f64>>> {
+        input.check_shapes(&self.graph.input_shapes)?;
+        let tensors = input
+            .input_data
+            .iter()
+            .zip(&self.graph.input_shapes)
+            .map(|(row, shape)| {
+                let data = row.iter().map(|&v| v as f32).collect::<Vec<_>>();
+                Tensor::from_shape(shape, &data).map(TValue::from)
+            })
+            .collect::<TractResult<TVec<_>>>()
+            .map_err(tract_err)?;
+        let outputs = self
+            .typed
+            .clone()
+            .into_runnable()
+            .and_then(|plan| plan.run(tensors))
+            .map_err(tract_err)?;
+        outputs
+            .iter()
+            .map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect()))
+            .collect()
+    }
+
+    /// Evaluates lookup function `table` of the graph on each of `xs`.
+    pub fn eval_function(&self, table: usize, xs: &[f32]) -> Result<Vec<f32>> {
+        let function = &self.graph.functions[table];
+        let op = &self.typed.node(function.tract_node).op;
+        let input = Tensor::from_shape(&[xs.len()], xs).map_err(tract_err)?;
+        let out = op
+            .eval_out_of_plan(tvec![input.into()])
+            .ok()
+            .flatten()
+            .and_then(|out| out.into_iter().next())
+            .ok_or_else(|| Error::Tract(format!("cannot evaluate `{}` out of plan", function.name)))?;
+        to_f32s(&out)
+    }
+}
+
+pub(crate) fn tract_err(e: TractError) -> Error {
+    Error::Tract(format!("{e:#}"))
+}
+
+/// The elements of `t` as `f32`s, row-major.
+pub(crate) fn to_f32s(t: &Tensor) -> Result<Vec<f32>> {
+    let t = t.cast_to::<f32>().map_err(tract_err)?;
+    Ok(t.to_plain_array_view::<f32>().map_err(tract_err)?.iter().copied().collect())
+}

@@ -1,0 +1,53 @@
+//! Model inputs in EZKL's `input.json` format: `{"input_data": [[...], ...]}`, one flat row-major
+//! list of numbers per model input.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Upper bound on an input file, so a stray multi-gigabyte file fails fast.
+pub const MAX_INPUT_FILE_BYTES: u64 = 64 << 20;
+
+/// The float inputs of one inference, one flat vector per model input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputData {
+    pub input_data: Vec<Vec<f64>>,
+}
+
+impl InputData {
+    /// Reads and validates an `input.json`. NaN and infinities are rejected here (JSON has no
+    /// literal for them, but `1e999` parses to infinity).
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = crate::artifacts::read_limited(path, "input file", MAX_INPUT_FILE_BYTES)?;
+        let data: InputData = serde_json::from_slice(&text)
+            .map_err(|e| Error::MalformedInput { path: path.into(), reason: e.to_string() })?;
+        data.check_finite()?;
+        Ok(data)
+    }
+
+    /// Fails on the first value that is not a finite number.
+    pub fn check_finite(&self) -> Result<()> {
+        for (index, row) in self.input_data.iter().enumerate() {
+            if let Some((position, value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::NonFinite { index, position, value: *value });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the inputs against the model's input shapes.
+    pub fn check_shapes(&self, shapes: &[Vec<usize>]) -> Result<()> {
+        if self.input_data.len() != shapes.len() {
+            return Err(Error::InputCount { expected: shapes.len(), got: self.input_data.len() });
+        }
+        for (index, (row, shape)) in self.input_data.iter().zip(shapes).enumerate() {
+            let expected = shape.iter().product::<usize>();
+            if row.len() != expected {
+                return Err(Error::InputLength { index, got: row.len(), expected, shape: shape.clone() });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,73 @@
+//! The proof system: KZG over BN254 with SHPLONK, and a Keccak-256 transcript so that an EVM
+//! verifier can check the same proofs.
+
+pub mod srs;
+
+use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_base::halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey};
+use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
+use halo2_base::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
+use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
+use halo2_base::halo2_proofs::poly::kzg::strategy::SingleStrategy;
+use halo2_base::halo2_proofs::transcript::{
+    Challenge255, Keccak256Read, Keccak256Write, TranscriptReadBuffer, TranscriptWriterBuffer,
+};
+use halo2_base::halo2_proofs::SerdeFormat;
+use rand_chacha::rand_core::SeedableRng;
+
+use crate::circuit::{CircuitParams, ModelCircuit};
+use crate::error::{Error, Result};
+
+/// Key serialisation: points are stored as raw (uncompressed) bytes and checked on reading.
+pub const KEY_FORMAT: SerdeFormat = SerdeFormat::RawBytes;
+
+pub fn keygen(params: &ParamsKZG<Bn256>, circuit: &ModelCircuit) -> Result<ProvingKey<G1Affine>> {
+    let vk = keygen_vk(params, circuit).map_err(|e| Error::Prover(format!("vk generation: {e}")))?;
+    keygen_pk(params, vk, circuit).map_err(|e| Error::Prover(format!("pk generation: {e}")))
+}
+
+/// Proves `circuit` for `instances`. Blinding randomness comes from the OS.
+pub fn prove(params: &ParamsKZG<Bn256>, pk: &ProvingKey<G1Affine>, circuit: ModelCircuit, instances: &[Fr]) -> Result<Vec<u8>> {
+    let rng = rand_chacha::ChaCha20Rng::from_entropy();
+    let mut transcript = Keccak256Write::<_, G1Affine, Challenge255<_>>::init(vec![]);
+    create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
+        params,
+        pk,
+        &[circuit],
+        &[&[instances]],
+        rng,
+        &mut transcript,
+    )
+    .map_err(|e| Error::Prover(e.to_string()))?;
+    Ok(transcript.finalize())
+}
+
+/// Verifies `proof` for `instances` against `vk`.
+pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
+    let mut transcript = Keccak256Read::<_, G1Affine, Challenge255<_>>::init(proof);
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
+        params.verifier_params(),
+        vk,
+        SingleStrategy::new(params),
+        &[&[instances]],
+        &mut transcript,
+    )
+    .map(|_| ())
+    .map_err(|e| Error::InvalidProof(e.to_string()))
+}
+
+pub fn vk_to_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
+    vk.to_bytes(KEY_FORMAT)
+}
+
+pub fn vk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<VerifyingKey<G1Affine>> {
+    VerifyingKey::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())
+}
+
+pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {
+    pk.to_bytes(KEY_FORMAT)
+}
+
+pub fn pk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<ProvingKey<G1Affine>> {
+    ProvingKey::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())
+}
