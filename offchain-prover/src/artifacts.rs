@@ -23,10 +23,17 @@ pub fn read_limited(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u
     let file = std::fs::File::open(path).map_err(Error::io(path))?;
     let size = file.metadata().map_err(Error::io(path))?.len();
     if size > limit {
-        return Err(Error::FileTooLarge { path: path.into(), what, size, limit });
+        return Err(Error::FileTooLarge {
+            path: path.into(),
+            what,
+            size,
+            limit,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit).read_to_end(&mut bytes).map_err(Error::io(path))?;
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(Error::io(path))?;
     Ok(bytes)
 }
 
@@ -133,13 +140,20 @@ impl ArtifactDir {
     pub fn load_settings(&self) -> Result<Settings> {
         let path = self.settings();
         let bytes = read_limited(&path, "settings", MAX_SETTINGS_BYTES)?;
-        let settings: Settings = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::CorruptArtifact { what: "settings", path: path.clone(), reason: e.to_string() })?;
+        let settings: Settings =
+            serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
+                what: "settings",
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
         if settings.version != SETTINGS_VERSION {
             return Err(Error::CorruptArtifact {
                 what: "settings",
                 path,
-                reason: format!("version {} (this prover reads version {SETTINGS_VERSION})", settings.version),
+                reason: format!(
+                    "version {} (this prover reads version {SETTINGS_VERSION})",
+                    settings.version
+                ),
             });
         }
         Ok(settings)

@@ -39,7 +39,11 @@ pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
         .params
         .iter()
         .map(|p| {
-            let s = if p.role == ParamRole::Bias { 2 * scale } else { scale };
+            let s = if p.role == ParamRole::Bias {
+                2 * scale
+            } else {
+                scale
+            };
             quantize(p.value as f64, s).ok_or(Error::OutOfRange {
                 node: "parameters".into(),
                 value: i128::MAX,
@@ -50,8 +54,19 @@ pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
         .collect()
 }
 
-pub fn lay_out(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, inference: &Inference) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
-    let Inference { model, params, param_bits, inputs, private_input, binding } = inference;
+pub fn lay_out(
+    ctx: &mut Context<Fr>,
+    chip: &mut FixedPointChip,
+    inference: &Inference,
+) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
+    let Inference {
+        model,
+        params,
+        param_bits,
+        inputs,
+        private_input,
+        binding,
+    } = inference;
     let graph = &model.graph;
     let scale = chip.q.scale;
     let gate = chip.range.gate().clone();
@@ -61,7 +76,10 @@ pub fn lay_out(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, inference: &Inf
     chip.node = "model commitment".into();
     let model_commitment = commit(chip, ctx, &params, *param_bits);
 
-    let inputs: Vec<Vec<_>> = inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
+    let inputs: Vec<Vec<_>> = inputs
+        .iter()
+        .map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128))))
+        .collect();
     let mut instances = vec![model_commitment];
     if *private_input {
         chip.node = "input commitment".into();
@@ -80,34 +98,55 @@ pub fn lay_out(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, inference: &Inf
             Op::Input(i) => inputs[*i].clone(),
             Op::Params(indices) => indices.iter().map(|&p| params[p]).collect(),
             Op::Gather { sources } => {
-                let all: Vec<_> = node.inputs.iter().flat_map(|&i| values[i].iter().copied()).collect();
+                let all: Vec<_> = node
+                    .inputs
+                    .iter()
+                    .flat_map(|&i| values[i].iter().copied())
+                    .collect();
                 sources.iter().map(|s| s.map_or(zero, |s| all[s])).collect()
             }
             Op::Linear { rows, bias } => {
                 let x = operand(0).clone();
                 // Integer structural coefficients (sums, sum pools) need no rescaling.
                 let exact = bias.iter().all(Option::is_none)
-                    && rows.iter().flatten().all(|(_, c)| matches!(c, Coeff::Const(v) if v.fract() == 0.0));
+                    && rows
+                        .iter()
+                        .flatten()
+                        .all(|(_, c)| matches!(c, Coeff::Const(v) if v.fract() == 0.0));
                 let coeff = |c: &Coeff| -> QuantumCell<Fr> {
                     match *c {
                         Coeff::Param(p) => QuantumCell::Existing(params[p]),
                         Coeff::Const(v) if exact => QuantumCell::Constant(to_field(v as i128)),
-                        Coeff::Const(v) => QuantumCell::Constant(to_field(quantize(v as f64, scale).unwrap_or(0) as i128)),
+                        Coeff::Const(v) => QuantumCell::Constant(to_field(
+                            quantize(v as f64, scale).unwrap_or(0) as i128,
+                        )),
                     }
                 };
                 let mut out = Vec::with_capacity(rows.len());
                 for (row, b) in rows.iter().zip(bias) {
                     let xs = row.iter().map(|(i, _)| QuantumCell::Existing(x[*i]));
                     let ws = row.iter().map(|(_, c)| coeff(c));
-                    let mut acc = if row.is_empty() { zero } else { gate.inner_product(ctx, xs, ws) };
+                    let mut acc = if row.is_empty() {
+                        zero
+                    } else {
+                        gate.inner_product(ctx, xs, ws)
+                    };
                     if let Some(Coeff::Param(p)) = b {
                         acc = gate.add(ctx, acc, params[*p]);
                     }
-                    out.push(if exact { acc } else { chip.rescale(ctx, acc, scale) });
+                    out.push(if exact {
+                        acc
+                    } else {
+                        chip.rescale(ctx, acc, scale)
+                    });
                 }
                 out
             }
-            Op::Binary { kind, lhs_index, rhs_index } => {
+            Op::Binary {
+                kind,
+                lhs_index,
+                rhs_index,
+            } => {
                 let (a, b) = (operand(0).clone(), operand(1).clone());
                 lhs_index
                     .iter()
@@ -130,13 +169,18 @@ pub fn lay_out(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, inference: &Inf
                     .iter()
                     .map(|w| {
                         let first = x[w[0]];
-                        w[1..].iter().fold(first, |acc, &i| chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max))
+                        w[1..].iter().fold(first, |acc, &i| {
+                            chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max)
+                        })
                     })
                     .collect()
             }
             Op::Lookup { table } => {
                 let x = operand(0).clone();
-                let xs: Vec<f32> = x.iter().map(|v| dequantize(from_field(v.value()), scale) as f32).collect();
+                let xs: Vec<f32> = x
+                    .iter()
+                    .map(|v| dequantize(from_field(v.value()), scale) as f32)
+                    .collect();
                 let ys = model.eval_function(*table, &xs)?;
                 let mut out = Vec::with_capacity(x.len());
                 for (cell, y) in x.iter().zip(ys) {
@@ -165,6 +209,9 @@ pub fn lay_out(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, inference: &Inf
     gate.mul(ctx, binding, binding);
     instances.push(binding);
 
-    let laid = Laid { instances: instances.iter().map(|v| *v.value()).collect(), outputs };
+    let laid = Laid {
+        instances: instances.iter().map(|v| *v.value()).collect(),
+        outputs,
+    };
     Ok((laid, instances))
 }

@@ -60,11 +60,21 @@ pub enum Op {
     /// end, or zero (padding) where `None`.
     Gather { sources: Vec<Option<usize>> },
     /// `out[o] = Σ coeff · in[i] + bias[o]`, with one input.
-    Linear { rows: Vec<Vec<(usize, Coeff)>>, bias: Vec<Option<Coeff>> },
+    Linear {
+        rows: Vec<Vec<(usize, Coeff)>>,
+        bias: Vec<Option<Coeff>>,
+    },
     /// `out[j] = lhs[lhs_index[j]] ∘ rhs[rhs_index[j]]`.
-    Binary { kind: BinaryKind, lhs_index: Vec<usize>, rhs_index: Vec<usize> },
+    Binary {
+        kind: BinaryKind,
+        lhs_index: Vec<usize>,
+        rhs_index: Vec<usize>,
+    },
     /// `out[o] = max or min of in[windows[o]]`.
-    Pool { kind: PoolKind, windows: Vec<Vec<usize>> },
+    Pool {
+        kind: PoolKind,
+        windows: Vec<Vec<usize>>,
+    },
     /// An element-wise unary function, evaluated through lookup table `table`
     /// (index into [`Graph::functions`]).
     Lookup { table: usize },
@@ -109,7 +119,10 @@ pub struct Graph {
 
 impl Graph {
     pub fn output_shapes(&self) -> Vec<Vec<usize>> {
-        self.outputs.iter().map(|&o| self.nodes[o].shape.clone()).collect()
+        self.outputs
+            .iter()
+            .map(|&o| self.nodes[o].shape.clone())
+            .collect()
     }
 }
 
@@ -118,7 +131,9 @@ impl Graph {
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<(Vec<usize>, Vec<usize>, Vec<usize>)> {
     let rank = a.len().max(b.len());
     let pad = |s: &[usize]| -> Vec<usize> {
-        std::iter::repeat_n(1, rank - s.len()).chain(s.iter().copied()).collect()
+        std::iter::repeat_n(1, rank - s.len())
+            .chain(s.iter().copied())
+            .collect()
     };
     let (a, b) = (pad(a), pad(b));
     let shape = a

@@ -16,17 +16,34 @@ use std::collections::HashMap;
 
 use tract_onnx::prelude::*;
 
-use super::ir::{broadcast, BinaryKind, Coeff, Function, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind};
-use super::{tract_err, to_f32s};
+use super::ir::{
+    broadcast, BinaryKind, Coeff, Function, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind,
+};
+use super::{to_f32s, tract_err};
 use crate::error::{Error, Result};
 
 const DATA_MOVEMENT: &[&str] = &[
-    "RmAxis", "AddAxis", "Reshape", "MoveAxis", "Move", "AxisOp", "Slice", "Concat", "TypedConcat",
-    "Pad", "Gather", "Downsample", "MultiBroadcastTo", "Identity",
+    "RmAxis",
+    "AddAxis",
+    "Reshape",
+    "MoveAxis",
+    "Move",
+    "AxisOp",
+    "Slice",
+    "Concat",
+    "TypedConcat",
+    "Pad",
+    "Gather",
+    "Downsample",
+    "MultiBroadcastTo",
+    "Identity",
 ];
 const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
-const POOL: &[(&str, PoolKind)] =
-    &[("MaxPool", PoolKind::Max), ("Reduce<Max>", PoolKind::Max), ("Reduce<Min>", PoolKind::Min)];
+const POOL: &[(&str, PoolKind)] = &[
+    ("MaxPool", PoolKind::Max),
+    ("Reduce<Max>", PoolKind::Max),
+    ("Reduce<Min>", PoolKind::Min),
+];
 const BINARY: &[(&str, BinaryKind)] = &[
     ("Add", BinaryKind::Add),
     ("Sub", BinaryKind::Sub),
@@ -36,9 +53,28 @@ const BINARY: &[(&str, BinaryKind)] = &[
 ];
 /// Element-wise functions that are sampled into lookup tables (evaluated by tract on the domain).
 const LOOKUP: &[&str] = &[
-    "Sigmoid", "Tanh", "LeakyRelu", "Erf", "Exp", "Ln", "Sqrt", "Rsqrt", "Recip", "Softplus",
-    "Softsign", "Elu", "Selu", "HardSigmoid", "HardSwish", "Gelu", "GeluApproximate", "Abs", "Cos",
-    "Sin", "Celu", "Mish",
+    "Sigmoid",
+    "Tanh",
+    "LeakyRelu",
+    "Erf",
+    "Exp",
+    "Ln",
+    "Sqrt",
+    "Rsqrt",
+    "Recip",
+    "Softplus",
+    "Softsign",
+    "Elu",
+    "Selu",
+    "HardSigmoid",
+    "HardSwish",
+    "Gelu",
+    "GeluApproximate",
+    "Abs",
+    "Cos",
+    "Sin",
+    "Celu",
+    "Mish",
 ];
 
 /// A tract outlet after lowering: a constant tensor or a node of the prover's graph.
@@ -57,8 +93,12 @@ struct Lowering<'a> {
 }
 
 pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
-    let mut lowering =
-        Lowering { model, graph: Graph::default(), values: HashMap::new(), param_base: HashMap::new() };
+    let mut lowering = Lowering {
+        model,
+        graph: Graph::default(),
+        values: HashMap::new(),
+        param_base: HashMap::new(),
+    };
     for id in model.eval_order().map_err(tract_err)? {
         lowering.node(id)?;
     }
@@ -78,7 +118,11 @@ fn unsupported(node: &TypedNode, detail: &str) -> Error {
     Error::UnsupportedOp {
         op: node.op.name().to_string(),
         node: node.name.clone(),
-        detail: if detail.is_empty() { String::new() } else { format!(": {detail}") },
+        detail: if detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {detail}")
+        },
     }
 }
 
@@ -97,7 +141,10 @@ fn eval(node: &TypedNode, inputs: TVec<Tensor>) -> Result<Vec<f32>> {
         .eval_out_of_plan(inputs.into_iter().map(TValue::from).collect())
         .map_err(tract_err)?
         .ok_or_else(|| unsupported(node, "operator cannot be evaluated out of plan"))?;
-    let first = out.into_iter().next().ok_or_else(|| unsupported(node, "operator has no output"))?;
+    let first = out
+        .into_iter()
+        .next()
+        .ok_or_else(|| unsupported(node, "operator has no output"))?;
     to_f32s(&first)
 }
 
@@ -127,7 +174,12 @@ fn close(a: f32, b: f32) -> bool {
 impl Lowering<'_> {
     fn push(&mut self, node: &TypedNode, op: Op, inputs: Vec<NodeId>) -> Result<NodeId> {
         let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
-        self.graph.nodes.push(Node { name: node.name.clone(), op, inputs, shape });
+        self.graph.nodes.push(Node {
+            name: node.name.clone(),
+            op,
+            inputs,
+            shape,
+        });
         Ok(self.graph.nodes.len() - 1)
     }
 
@@ -153,12 +205,19 @@ impl Lowering<'_> {
                 let shape = t.shape().to_vec();
                 let name = self.model.node(outlet.node).name.clone();
                 let op = Op::Params((base..base + t.len()).collect());
-                self.graph.nodes.push(Node { name, op, inputs: vec![], shape });
+                self.graph.nodes.push(Node {
+                    name,
+                    op,
+                    inputs: vec![],
+                    shape,
+                });
                 let id = self.graph.nodes.len() - 1;
                 self.values.insert(outlet, Value::Node(id));
                 Ok(id)
             }
-            None => Err(Error::Tract(format!("outlet {outlet:?} used before it is computed"))),
+            None => Err(Error::Tract(format!(
+                "outlet {outlet:?} used before it is computed"
+            ))),
         }
     }
 
@@ -171,7 +230,13 @@ impl Lowering<'_> {
         }
         let name = node.op.name();
         let name = name.as_ref();
-        let lowered = if let Some(index) = self.model.input_outlets().map_err(tract_err)?.iter().position(|o| o.node == id) {
+        let lowered = if let Some(index) = self
+            .model
+            .input_outlets()
+            .map_err(tract_err)?
+            .iter()
+            .position(|o| o.node == id)
+        {
             self.graph.input_shapes.push(shape_of(self.model, outlet)?);
             self.push(node, Op::Input(index), vec![])?
         } else if DATA_MOVEMENT.contains(&name) {
@@ -186,12 +251,21 @@ impl Lowering<'_> {
             let x = self.operand(node.inputs[0], ParamRole::Activation)?;
             let len = self.graph.nodes[x].len();
             let index: Vec<usize> = (0..len).collect();
-            let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
+            let op = Op::Binary {
+                kind: BinaryKind::Mul,
+                lhs_index: index.clone(),
+                rhs_index: index,
+            };
             self.push(node, op, vec![x, x])?
         } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
             let x = self.operand(node.inputs[0], ParamRole::Activation)?;
-            self.graph.functions.push(Function { name: name.to_string(), tract_node: id });
-            let op = Op::Lookup { table: self.graph.functions.len() - 1 };
+            self.graph.functions.push(Function {
+                name: name.to_string(),
+                tract_node: id,
+            });
+            let op = Op::Lookup {
+                table: self.graph.functions.len() - 1,
+            };
             self.push(node, op, vec![x])?
         } else {
             return Err(unsupported(node, ""));
@@ -241,8 +315,14 @@ impl Lowering<'_> {
             .filter(|o| !matches!(self.values.get(o), Some(Value::Const(t)) if !t.datum_type().is_float()))
             .copied()
             .collect();
-        let operands = data.into_iter().map(|o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
-        let zeros = eval(node, self.probe_inputs(node, |_, s| vec![0.0; s.iter().product()])?)?;
+        let operands = data
+            .into_iter()
+            .map(|o| self.operand(o, ParamRole::Activation))
+            .collect::<Result<Vec<_>>>()?;
+        let zeros = eval(
+            node,
+            self.probe_inputs(node, |_, s| vec![0.0; s.iter().product()])?,
+        )?;
         if zeros.iter().any(|&v| v != 0.0) {
             return Err(unsupported(node, "padding with a non-zero constant"));
         }
@@ -265,7 +345,10 @@ impl Lowering<'_> {
     fn linear(&mut self, node: &TypedNode) -> Result<NodeId> {
         let (vars, consts) = self.split_inputs(node)?;
         let [var] = vars[..] else {
-            return Err(unsupported(node, "only linear maps of one non-constant input are supported"));
+            return Err(unsupported(
+                node,
+                "only linear maps of one non-constant input are supported",
+            ));
         };
         let x = self.operand(node.inputs[var], ParamRole::Activation)?;
         let n_in = self.graph.nodes[x].len();
@@ -281,28 +364,48 @@ impl Lowering<'_> {
         let indices = |slot: usize| (1..=const_lens[slot]).map(|i| i as f32).collect::<Vec<_>>();
 
         // Additive constants (biases) show up with a zero input; the rest multiply the input.
-        let mut bias = vec![None; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
+        let mut bias = vec![
+            None;
+            shape_of(self.model, OutletId::new(node.id, 0))?
+                .iter()
+                .product()
+        ];
         let mut multiplicative = vec![];
         for &c in &consts {
-            let out = eval(node, self.probe_inputs(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?)?;
+            let out = eval(
+                node,
+                self.probe_inputs(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?,
+            )?;
             if out.iter().all(|&v| v == 0.0) {
                 multiplicative.push(c);
                 continue;
             }
-            let Value::Const(t) = self.values[&node.inputs[c]].clone() else { unreachable!() };
+            let Value::Const(t) = self.values[&node.inputs[c]].clone() else {
+                unreachable!()
+            };
             let base = self.params(node.inputs[c], &t, ParamRole::Bias)?;
             for (o, v) in out.into_iter().enumerate() {
-                let i = as_index(v, t.len()).ok_or_else(|| unsupported(node, "bias is not separable"))?;
+                let i = as_index(v, t.len())
+                    .ok_or_else(|| unsupported(node, "bias is not separable"))?;
                 bias[o] = i.checked_sub(1).map(|i| Coeff::Param(base + i));
             }
         }
         if multiplicative.len() > 1 {
-            return Err(unsupported(node, "more than one constant multiplies the input"));
+            return Err(unsupported(
+                node,
+                "more than one constant multiplies the input",
+            ));
         }
         let weight = match multiplicative.first() {
             Some(&c) => {
-                let Value::Const(t) = self.values[&node.inputs[c]].clone() else { unreachable!() };
-                Some((c, self.params(node.inputs[c], &t, ParamRole::Weight)?, t.len()))
+                let Value::Const(t) = self.values[&node.inputs[c]].clone() else {
+                    unreachable!()
+                };
+                Some((
+                    c,
+                    self.params(node.inputs[c], &t, ParamRole::Weight)?,
+                    t.len(),
+                ))
             }
             None => None,
         };
@@ -323,7 +426,8 @@ impl Lowering<'_> {
                 }
                 let coeff = match weight {
                     Some((_, base, len)) => {
-                        let w = as_index(v, len).ok_or_else(|| unsupported(node, "weights are not separable"))?;
+                        let w = as_index(v, len)
+                            .ok_or_else(|| unsupported(node, "weights are not separable"))?;
                         Coeff::Param(base + w - 1)
                     }
                     None => Coeff::Const(v),
@@ -349,7 +453,8 @@ impl Lowering<'_> {
             Coeff::Const(v) => v,
         };
         for (o, row) in rows.iter().enumerate() {
-            let got = row.iter().map(|(i, c)| xs[*i] * value(c)).sum::<f32>() + bias[o].as_ref().map_or(0.0, value);
+            let got = row.iter().map(|(i, c)| xs[*i] * value(c)).sum::<f32>()
+                + bias[o].as_ref().map_or(0.0, value);
             if !close(got, expected[o]) {
                 return Err(unsupported(node, "operator is not a separable linear map"));
             }
@@ -359,11 +464,18 @@ impl Lowering<'_> {
 
     fn pool(&mut self, node: &TypedNode, kind: PoolKind) -> Result<NodeId> {
         let (vars, _) = self.split_inputs(node)?;
-        let [var] = vars[..] else { return Err(unsupported(node, "pooling of more than one input")) };
+        let [var] = vars[..] else {
+            return Err(unsupported(node, "pooling of more than one input"));
+        };
         let x = self.operand(node.inputs[var], ParamRole::Activation)?;
         let n_in = self.graph.nodes[x].len();
         let sign = if kind == PoolKind::Max { 1.0 } else { -1.0 };
-        let mut windows = vec![vec![]; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
+        let mut windows = vec![
+            vec![];
+            shape_of(self.model, OutletId::new(node.id, 0))?
+                .iter()
+                .product()
+        ];
         for i in 0..n_in {
             let probe = self.probe_inputs(node, |_, s| {
                 let mut e = vec![0.0; s.iter().product()];
@@ -379,7 +491,13 @@ impl Lowering<'_> {
         let xs = test_values(n_in, node.id);
         let expected = eval(node, self.probe_inputs(node, |_, _| xs.clone())?)?;
         for (w, e) in windows.iter().zip(&expected) {
-            let got = w.iter().map(|&i| xs[i]).fold(f32::NAN, |a, b| if kind == PoolKind::Max { a.max(b) } else { a.min(b) });
+            let got = w.iter().map(|&i| xs[i]).fold(f32::NAN, |a, b| {
+                if kind == PoolKind::Max {
+                    a.max(b)
+                } else {
+                    a.min(b)
+                }
+            });
             if w.is_empty() || !close(got, *e) {
                 return Err(unsupported(node, "pooling windows could not be derived"));
             }
@@ -391,13 +509,25 @@ impl Lowering<'_> {
         if node.inputs.len() != 2 {
             return Err(unsupported(node, "expected two operands"));
         }
-        let role = if kind == BinaryKind::Mul { ParamRole::Weight } else { ParamRole::Activation };
+        let role = if kind == BinaryKind::Mul {
+            ParamRole::Weight
+        } else {
+            ParamRole::Activation
+        };
         let lhs = self.operand(node.inputs[0], role)?;
         let rhs = self.operand(node.inputs[1], role)?;
         let (shape, lhs_index, rhs_index) =
             broadcast(&self.graph.nodes[lhs].shape, &self.graph.nodes[rhs].shape)
                 .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))?;
-        let id = self.push(node, Op::Binary { kind, lhs_index, rhs_index }, vec![lhs, rhs])?;
+        let id = self.push(
+            node,
+            Op::Binary {
+                kind,
+                lhs_index,
+                rhs_index,
+            },
+            vec![lhs, rhs],
+        )?;
         if self.graph.nodes[id].shape.iter().product::<usize>() != shape.iter().product::<usize>() {
             return Err(unsupported(node, "broadcast shape differs from tract's"));
         }

@@ -32,20 +32,29 @@ pub fn dev_srs(k: u32) -> ParamsKZG<Bn256> {
 pub fn load(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
     let file = std::fs::File::open(path).map_err(Error::io(path))?;
     // Check the declared size against the file before allocating 2^k points.
-    let corrupt = |reason: String| Error::CorruptArtifact { what: "SRS", path: path.into(), reason };
+    let corrupt = |reason: String| Error::CorruptArtifact {
+        what: "SRS",
+        path: path.into(),
+        reason,
+    };
     let mut header = [0u8; 4];
     std::io::Read::read_exact(&mut &file, &mut header).map_err(|e| corrupt(e.to_string()))?;
     let file_k = u32::from_le_bytes(header);
     let len = file.metadata().map_err(Error::io(path))?.len();
     if file_k > MAX_K || len != raw_size(file_k) {
-        return Err(corrupt(format!("{len} bytes do not hold a raw SRS for 2^{file_k} points")));
+        return Err(corrupt(format!(
+            "{len} bytes do not hold a raw SRS for 2^{file_k} points"
+        )));
     }
     std::io::Seek::rewind(&mut &file).map_err(Error::io(path))?;
     let mut reader = std::io::BufReader::new(file);
-    let mut params =
-        ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytes).map_err(|e| corrupt(e.to_string()))?;
+    let mut params = ParamsKZG::<Bn256>::read_custom(&mut reader, SerdeFormat::RawBytes)
+        .map_err(|e| corrupt(e.to_string()))?;
     if params.k() < k {
-        return Err(Error::SrsTooSmall { have: params.k(), need: k });
+        return Err(Error::SrsTooSmall {
+            have: params.k(),
+            need: k,
+        });
     }
     if params.k() > k {
         params.downsize(k);
@@ -55,6 +64,8 @@ pub fn load(path: &Path, k: u32) -> Result<ParamsKZG<Bn256>> {
 
 pub fn save(params: &ParamsKZG<Bn256>, path: &Path) -> Result<()> {
     let mut bytes = vec![];
-    params.write_custom(&mut bytes, SerdeFormat::RawBytes).map_err(Error::io(path))?;
+    params
+        .write_custom(&mut bytes, SerdeFormat::RawBytes)
+        .map_err(Error::io(path))?;
     std::fs::write(path, bytes).map_err(Error::io(path))
 }
