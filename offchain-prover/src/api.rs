@@ -9,9 +9,7 @@ use halo2_base::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
 use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use sha2::{Digest, Sha256};
 
-use crate::artifacts::{
-    read_limited, Accuracy, ArtifactDir, Settings, Variant, Visibility, SETTINGS_VERSION,
-};
+use crate::artifacts::{read_limited, Accuracy, ArtifactDir, Settings, Variant, Visibility, SETTINGS_VERSION};
 use crate::circuit::layout::{quantize_params, Inference};
 use crate::circuit::{build, function_table, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
 use crate::error::{Error, Result};
@@ -35,10 +33,7 @@ pub fn run(model_path: &Path, input: &InputData) -> Result<Vec<Vec<f64>>> {
 /// The accuracy bound on `reference`: 1% of its largest magnitude, or 1e-2 absolute when all
 /// of it is below 1.
 pub fn accuracy_bound(reference: &[Vec<f64>]) -> f64 {
-    let max = reference
-        .iter()
-        .flatten()
-        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let max = reference.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
     if max < 1.0 {
         1e-2
     } else {
@@ -47,10 +42,7 @@ pub fn accuracy_bound(reference: &[Vec<f64>]) -> f64 {
 }
 
 fn max_error(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
-    a.iter()
-        .flatten()
-        .zip(b.iter().flatten())
-        .fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+    a.iter().flatten().zip(b.iter().flatten()).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
 }
 
 fn quantize_inputs(input: &InputData, scale: u32) -> Result<Vec<Vec<i64>>> {
@@ -61,23 +53,14 @@ fn quantize_inputs(input: &InputData, scale: u32) -> Result<Vec<Vec<i64>>> {
         .map(|(index, row)| {
             row.iter()
                 .enumerate()
-                .map(|(position, &v)| {
-                    quantize(v, scale).ok_or(Error::NonFinite {
-                        index,
-                        position,
-                        value: v,
-                    })
-                })
+                .map(|(position, &v)| quantize(v, scale).ok_or(Error::NonFinite { index, position, value: v }))
                 .collect()
         })
         .collect()
 }
 
 fn dequantize_all(values: &[Vec<i128>], scale: u32) -> Vec<Vec<f64>> {
-    values
-        .iter()
-        .map(|row| row.iter().map(|&v| dequantize(v, scale)).collect())
-        .collect()
+    values.iter().map(|row| row.iter().map(|&v| dequantize(v, scale)).collect()).collect()
 }
 
 /// Compiles `model_path` into `out`: calibrates the fixed-point scales on `input` and sizes the
@@ -117,13 +100,7 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
     }
     let params = quantize_params(&model, scale)?;
     let inputs = quantize_inputs(input, scale)?;
-    let param_bits = bit_length(
-        params
-            .iter()
-            .map(|p| p.unsigned_abs() as u128)
-            .max()
-            .unwrap_or(0),
-    ) + 1;
+    let param_bits = bit_length(params.iter().map(|p| p.unsigned_abs() as u128).max().unwrap_or(0)) + 1;
     let measured = {
         let inference = Inference {
             model: &model,
@@ -136,25 +113,10 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
         measure(scale, &inference)?.0
     };
     // One bit of headroom over what calibration saw, so nearby inputs prove too.
-    let input_bits = bit_length(
-        inputs
-            .iter()
-            .flatten()
-            .map(|v| v.unsigned_abs() as u128)
-            .max()
-            .unwrap_or(0),
-    ) + 1;
+    let input_bits = bit_length(inputs.iter().flatten().map(|v| v.unsigned_abs() as u128).max().unwrap_or(0)) + 1;
     let bits = measured.value_bits.max(input_bits).max(scale + 2) + 1;
-    let table_bits = if model.graph.functions.is_empty() {
-        0
-    } else {
-        measured.table_bits + 1
-    };
-    let q = Quantization {
-        scale,
-        bits,
-        table_bits,
-    };
+    let table_bits = if model.graph.functions.is_empty() { 0 } else { measured.table_bits + 1 };
+    let q = Quantization { scale, bits, table_bits };
     let table = function_table(&model, &q)?;
 
     let mut variants = vec![];
@@ -174,31 +136,20 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
             }
             let built = build(
                 CircuitBuilderStage::Keygen,
-                Shape::Size {
-                    k: k as usize,
-                    lookup_bits: k as usize - 1,
-                },
+                Shape::Size { k: k as usize, lookup_bits: k as usize - 1 },
                 q,
                 &inference,
                 table.clone(),
             )?;
             let p = &built.circuit.params;
-            if p.base.num_advice_per_phase[0] <= MAX_ADVICE_COLUMNS
-                && p.lookup_columns <= MAX_ADVICE_COLUMNS
-            {
+            if p.base.num_advice_per_phase[0] <= MAX_ADVICE_COLUMNS && p.lookup_columns <= MAX_ADVICE_COLUMNS {
                 break built;
             }
             k += 1;
         };
         let num_instances = built.laid.instances.len();
-        variants.push((
-            Variant {
-                circuit: built.circuit.params.clone(),
-                break_points: None,
-                num_instances,
-            },
-            built.laid,
-        ));
+        variants
+            .push((Variant { circuit: built.circuit.params.clone(), break_points: None, num_instances }, built.laid));
     }
     let (private, _) = variants.pop().expect("two variants");
     let (public, laid) = variants.pop().expect("two variants");
@@ -215,10 +166,7 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
         output_shapes: model.graph.output_shapes(),
         quantization: q,
         param_bits,
-        accuracy: Accuracy {
-            max_error: error,
-            bound,
-        },
+        accuracy: Accuracy { max_error: error, bound },
         public,
         private,
     };
@@ -247,12 +195,7 @@ impl Compiled {
         let settings = dir.load_settings()?;
         let model = Model::load(&dir.onnx())?;
         let params = quantize_params(&model, settings.quantization.scale)?;
-        Ok(Compiled {
-            dir,
-            settings,
-            model,
-            params,
-        })
+        Ok(Compiled { dir, settings, model, params })
     }
 
     fn build(
@@ -278,17 +221,8 @@ impl Compiled {
         if stage == CircuitBuilderStage::Prover && break_points.is_none() {
             return Err(Error::NotSetUp(self.dir.0.clone()));
         }
-        let shape = Shape::Fixed {
-            params: &variant.circuit,
-            break_points,
-        };
-        build(
-            stage,
-            shape,
-            q,
-            &inference,
-            function_table(&self.model, &q)?,
-        )
+        let shape = Shape::Fixed { params: &variant.circuit, break_points };
+        build(stage, shape, q, &inference, function_table(&self.model, &q)?)
     }
 
     fn srs(&self) -> Result<ParamsKZG<Bn256>> {
@@ -320,22 +254,18 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
     };
     let calibration = InputData::load(&compiled.dir.calibration())?;
     for visibility in Visibility::ALL {
-        let built = compiled.build(
-            CircuitBuilderStage::Keygen,
-            visibility,
-            &calibration,
-            Fr::zero(),
-        )?;
+        let built = compiled.build(CircuitBuilderStage::Keygen, visibility, &calibration, Fr::zero())?;
         let params = downsized(&srs, built.circuit.params.k());
         let pk = pfsys::keygen(&params, &built.circuit)?;
-        compiled.settings.variant_mut(visibility).break_points =
-            Some(built.circuit.builder.break_points());
+        compiled.settings.variant_mut(visibility).break_points = Some(built.circuit.builder.break_points());
         std::fs::write(compiled.dir.vk(visibility), pfsys::vk_to_bytes(pk.get_vk()))
             .map_err(Error::io(compiled.dir.vk(visibility)))?;
         std::fs::write(compiled.dir.pk(visibility), pfsys::pk_to_bytes(&pk))
             .map_err(Error::io(compiled.dir.pk(visibility)))?;
     }
     srs::save(&srs, &compiled.dir.srs())?;
+    let vparams = compiled.dir.verifier_params();
+    std::fs::write(&vparams, srs::VerifierParams::from_srs(&srs).to_bytes()).map_err(Error::io(vparams))?;
     compiled.dir.save_settings(&compiled.settings)?;
     Ok(compiled.settings)
 }
@@ -350,54 +280,26 @@ fn read_key<T>(
         return Err(Error::NotSetUp(path.parent().unwrap_or(path).into()));
     }
     let bytes = read_limited(path, what, 16 << 30)?;
-    parse(&bytes, params).map_err(|e| Error::CorruptArtifact {
-        what,
-        path: path.into(),
-        reason: e.to_string(),
-    })
+    parse(&bytes, params).map_err(|e| Error::CorruptArtifact { what, path: path.into(), reason: e.to_string() })
 }
 
-pub fn load_vk(
-    dir: &Path,
-    settings: &Settings,
-    visibility: Visibility,
-) -> Result<VerifyingKey<G1Affine>> {
+pub fn load_vk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<VerifyingKey<G1Affine>> {
     let circuit = &settings.variant(visibility).circuit;
-    read_key(
-        &ArtifactDir(dir.into()).vk(visibility),
-        circuit,
-        "verifying key",
-        pfsys::vk_from_bytes,
-    )
+    read_key(&ArtifactDir(dir.into()).vk(visibility), circuit, "verifying key", pfsys::vk_from_bytes)
 }
 
-fn load_pk(
-    dir: &Path,
-    settings: &Settings,
-    visibility: Visibility,
-) -> Result<ProvingKey<G1Affine>> {
+fn load_pk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<ProvingKey<G1Affine>> {
     let circuit = &settings.variant(visibility).circuit;
-    read_key(
-        &ArtifactDir(dir.into()).pk(visibility),
-        circuit,
-        "proving key",
-        pfsys::pk_from_bytes,
-    )
+    read_key(&ArtifactDir(dir.into()).pk(visibility), circuit, "proving key", pfsys::pk_from_bytes)
 }
 
 /// Proves the model's inference on `input`, bound to `binding`.
-pub fn prove(
-    dir: &Path,
-    input: &InputData,
-    binding: Fr,
-    visibility: Visibility,
-) -> Result<ProofFile> {
+pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility) -> Result<ProofFile> {
     let compiled = Compiled::load(dir)?;
     let pk = load_pk(dir, &compiled.settings, visibility)?;
     let srs = compiled.srs()?;
     let start = Instant::now();
-    let Built { circuit, laid } =
-        compiled.build(CircuitBuilderStage::Prover, visibility, input, binding)?;
+    let Built { circuit, laid } = compiled.build(CircuitBuilderStage::Prover, visibility, input, binding)?;
     let witness_ms = start.elapsed().as_millis() as u64;
     let params = downsized(&srs, circuit.params.k());
     let start = Instant::now();
@@ -413,10 +315,7 @@ pub fn prove(
         binding: fr_to_hex(&binding),
         instances: laid.instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
-        timings: Timings {
-            witness_ms,
-            prove_ms,
-        },
+        timings: Timings { witness_ms, prove_ms },
     })
 }
 
@@ -440,13 +339,18 @@ pub fn verify(dir: &Path, proof: &ProofFile) -> Result<()> {
         )));
     }
     if fr_to_hex(&instances[0]) != settings.model_commitment {
-        return Err(Error::ForeignProof {
-            proof: fr_to_hex(&instances[0]),
-            artifacts: settings.model_commitment,
-        });
+        return Err(Error::ForeignProof { proof: fr_to_hex(&instances[0]), artifacts: settings.model_commitment });
     }
     let vk = load_vk(dir, &settings, proof.visibility)?;
-    let srs = srs::load(&dir_paths.srs(), settings.k())?;
-    let params = downsized(&srs, variant.circuit.k());
-    pfsys::verify(&params, &vk, &proof.proof_bytes()?, &instances)
+    let path = dir_paths.verifier_params();
+    if !path.exists() {
+        return Err(Error::NotSetUp(dir.into()));
+    }
+    let bytes = read_limited(&path, "verifier parameters", srs::VerifierParams::BYTES as u64)?;
+    let params = srs::VerifierParams::from_bytes(&bytes).ok_or_else(|| Error::CorruptArtifact {
+        what: "verifier parameters",
+        path,
+        reason: "not three compressed BN254 points".into(),
+    })?;
+    pfsys::verify(&params.for_circuit(variant.circuit.k()), &vk, &proof.proof_bytes()?, &instances)
 }

@@ -5,6 +5,7 @@
 //! DIR/network.onnx      the model, copied so the directory is self-contained
 //! DIR/calibration.json  the input calibration ran on, used again for key generation
 //! DIR/kzg.srs           the SRS, downsized to the circuit (written by `setup`)
+//! DIR/kzg.vparams       the verifier's part of the SRS: G1 generator, G2, s·G2 (160 bytes)
 //! DIR/{public,private}.vk / .pk   keys for each input visibility (written by `setup`)
 //! ```
 
@@ -23,17 +24,10 @@ pub fn read_limited(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u
     let file = std::fs::File::open(path).map_err(Error::io(path))?;
     let size = file.metadata().map_err(Error::io(path))?.len();
     if size > limit {
-        return Err(Error::FileTooLarge {
-            path: path.into(),
-            what,
-            size,
-            limit,
-        });
+        return Err(Error::FileTooLarge { path: path.into(), what, size, limit });
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit)
-        .read_to_end(&mut bytes)
-        .map_err(Error::io(path))?;
+    file.take(limit).read_to_end(&mut bytes).map_err(Error::io(path))?;
     Ok(bytes)
 }
 
@@ -130,6 +124,9 @@ impl ArtifactDir {
     pub fn srs(&self) -> PathBuf {
         self.0.join("kzg.srs")
     }
+    pub fn verifier_params(&self) -> PathBuf {
+        self.0.join("kzg.vparams")
+    }
     pub fn vk(&self, v: Visibility) -> PathBuf {
         self.0.join(format!("{}.vk", v.name()))
     }
@@ -140,20 +137,16 @@ impl ArtifactDir {
     pub fn load_settings(&self) -> Result<Settings> {
         let path = self.settings();
         let bytes = read_limited(&path, "settings", MAX_SETTINGS_BYTES)?;
-        let settings: Settings =
-            serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
-                what: "settings",
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+        let settings: Settings = serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
+            what: "settings",
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         if settings.version != SETTINGS_VERSION {
             return Err(Error::CorruptArtifact {
                 what: "settings",
                 path,
-                reason: format!(
-                    "version {} (this prover reads version {SETTINGS_VERSION})",
-                    settings.version
-                ),
+                reason: format!("version {} (this prover reads version {SETTINGS_VERSION})", settings.version),
             });
         }
         Ok(settings)

@@ -6,52 +6,26 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is {size} bytes, above the {limit}-byte limit for {what}")]
-    FileTooLarge {
-        path: PathBuf,
-        what: &'static str,
-        size: u64,
-        limit: u64,
-    },
+    FileTooLarge { path: PathBuf, what: &'static str, size: u64, limit: u64 },
     #[error("{path} is not a valid ONNX model: {reason}")]
     MalformedModel { path: PathBuf, reason: String },
     #[error("unsupported operator `{op}` at node `{node}`{detail}")]
-    UnsupportedOp {
-        op: String,
-        node: String,
-        detail: String,
-    },
+    UnsupportedOp { op: String, node: String, detail: String },
     #[error("malformed input file {path}: {reason}")]
     MalformedInput { path: PathBuf, reason: String },
     #[error("input {index} has {got} values but the model expects {expected} (shape {shape:?})")]
-    InputLength {
-        index: usize,
-        got: usize,
-        expected: usize,
-        shape: Vec<usize>,
-    },
+    InputLength { index: usize, got: usize, expected: usize, shape: Vec<usize> },
     #[error("the model takes {expected} inputs but {got} were given")]
     InputCount { expected: usize, got: usize },
     #[error("input {index} value #{position} is {value}: only finite numbers can be quantised")]
-    NonFinite {
-        index: usize,
-        position: usize,
-        value: f64,
-    },
+    NonFinite { index: usize, position: usize, value: f64 },
     #[error(
         "value {value} at node `{node}` is outside the calibrated range ±{bound} (fixed point, scale 2^{scale}); \
          recompile with this input among the calibration inputs"
     )]
-    OutOfRange {
-        node: String,
-        value: i128,
-        bound: i128,
-        scale: u32,
-    },
+    OutOfRange { node: String, value: i128, bound: i128, scale: u32 },
     #[error("no fixed-point scale keeps the error within the accuracy bound: best max error {error} > bound {bound}")]
     Accuracy { error: f64, bound: f64 },
     #[error("the circuit needs 2^{k} rows, more than the maximum 2^{max}")]
@@ -59,18 +33,12 @@ pub enum Error {
     #[error("tract failed on the float reference: {0}")]
     Tract(String),
     #[error("{what} file {path} is corrupt or belongs to another circuit: {reason}")]
-    CorruptArtifact {
-        what: &'static str,
-        path: PathBuf,
-        reason: String,
-    },
+    CorruptArtifact { what: &'static str, path: PathBuf, reason: String },
     #[error("SRS has 2^{have} points but the circuit needs 2^{need}")]
     SrsTooSmall { have: u32, need: u32 },
     #[error("artifact directory {0} has no keys: run `zkml setup` first")]
     NotSetUp(PathBuf),
-    #[error(
-        "proof was made for model commitment {proof}, but these artifacts are for {artifacts}"
-    )]
+    #[error("proof was made for model commitment {proof}, but these artifacts are for {artifacts}")]
     ForeignProof { proof: String, artifacts: String },
     #[error("malformed proof file: {0}")]
     MalformedProof(String),

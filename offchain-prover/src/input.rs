@@ -21,10 +21,8 @@ impl InputData {
     /// literal for them, but `1e999` parses to infinity).
     pub fn load(path: &Path) -> Result<Self> {
         let text = crate::artifacts::read_limited(path, "input file", MAX_INPUT_FILE_BYTES)?;
-        let data: InputData = serde_json::from_slice(&text).map_err(|e| Error::MalformedInput {
-            path: path.into(),
-            reason: e.to_string(),
-        })?;
+        let data: InputData = serde_json::from_slice(&text)
+            .map_err(|e| Error::MalformedInput { path: path.into(), reason: e.to_string() })?;
         data.check_finite()?;
         Ok(data)
     }
@@ -33,11 +31,7 @@ impl InputData {
     pub fn check_finite(&self) -> Result<()> {
         for (index, row) in self.input_data.iter().enumerate() {
             if let Some((position, value)) = row.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::NonFinite {
-                    index,
-                    position,
-                    value: *value,
-                });
+                return Err(Error::NonFinite { index, position, value: *value });
             }
         }
         Ok(())
@@ -46,20 +40,12 @@ impl InputData {
     /// Checks the inputs against the model's input shapes.
     pub fn check_shapes(&self, shapes: &[Vec<usize>]) -> Result<()> {
         if self.input_data.len() != shapes.len() {
-            return Err(Error::InputCount {
-                expected: shapes.len(),
-                got: self.input_data.len(),
-            });
+            return Err(Error::InputCount { expected: shapes.len(), got: self.input_data.len() });
         }
         for (index, (row, shape)) in self.input_data.iter().zip(shapes).enumerate() {
             let expected = shape.iter().product::<usize>();
             if row.len() != expected {
-                return Err(Error::InputLength {
-                    index,
-                    got: row.len(),
-                    expected,
-                    shape: shape.clone(),
-                });
+                return Err(Error::InputLength { index, got: row.len(), expected, shape: shape.clone() });
             }
         }
         Ok(())

@@ -12,11 +12,7 @@ use zkml_prover::proof::fr_from_hex;
 use zkml_prover::{Error, InputData, ProofFile, SrsSource, Visibility};
 
 #[derive(Parser)]
-#[command(
-    name = "zkml",
-    version,
-    about = "Zero-knowledge proofs of ONNX model inference (halo2, KZG/BN254)"
-)]
+#[command(name = "zkml", version, about = "Zero-knowledge proofs of ONNX model inference (halo2, KZG/BN254)")]
 struct Cli {
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
@@ -73,9 +69,7 @@ enum Command {
 fn progress(message: &str, json: bool) -> Option<ProgressBar> {
     (!json && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new_spinner().with_message(message.to_string());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("static template"),
-        );
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("static template"));
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
     })
@@ -101,17 +95,13 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, Error> {
         Command::Run { model, input } => {
             let outputs = zkml_prover::run(model, &InputData::load(input)?)?;
             if !json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&outputs).expect("floats serialise")
-                );
+                println!("{}", serde_json::to_string(&outputs).expect("floats serialise"));
             }
             json!({ "outputs": outputs })
         }
         Command::Compile { model, input, out } => {
-            let settings = with_progress("compiling", json, || {
-                zkml_prover::compile(model, &InputData::load(input)?, out)
-            })?;
+            let settings =
+                with_progress("compiling", json, || zkml_prover::compile(model, &InputData::load(input)?, out))?;
             if !json {
                 let q = settings.quantization;
                 println!(
@@ -135,35 +125,17 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, Error> {
                     SrsSource::Dev
                 }
             };
-            let settings =
-                with_progress("generating keys", json, || zkml_prover::setup(dir, source))?;
+            let settings = with_progress("generating keys", json, || zkml_prover::setup(dir, source))?;
             if !json {
-                println!(
-                    "keys written to {} (k={}, insecure dev SRS: {})",
-                    dir.display(),
-                    settings.k(),
-                    dev_srs
-                );
+                println!("keys written to {} (k={}, insecure dev SRS: {})", dir.display(), settings.k(), dev_srs);
             }
             json!({ "k": settings.k(), "dev_srs": dev_srs, "model_commitment": settings.model_commitment })
         }
-        Command::Prove {
-            dir,
-            input,
-            out,
-            binding,
-            private_input,
-        } => {
+        Command::Prove { dir, input, out, binding, private_input } => {
             let binding = fr_from_hex(binding).map_err(Error::BadBinding)?;
-            let visibility = if *private_input {
-                Visibility::Private
-            } else {
-                Visibility::Public
-            };
+            let visibility = if *private_input { Visibility::Private } else { Visibility::Public };
             let input = InputData::load(input)?;
-            let proof = with_progress("proving", json, || {
-                zkml_prover::prove(dir, &input, binding, visibility)
-            })?;
+            let proof = with_progress("proving", json, || zkml_prover::prove(dir, &input, binding, visibility))?;
             zkml_prover::artifacts::write_json(out, &proof)?;
             if !json {
                 println!(

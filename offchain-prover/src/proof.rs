@@ -40,8 +40,7 @@ impl ProofFile {
     }
 
     pub fn proof_bytes(&self) -> Result<Vec<u8>> {
-        hex::decode(self.proof.trim_start_matches("0x"))
-            .map_err(|e| Error::MalformedProof(format!("proof bytes: {e}")))
+        hex::decode(self.proof.trim_start_matches("0x")).map_err(|e| Error::MalformedProof(format!("proof bytes: {e}")))
     }
 }
 
@@ -59,13 +58,9 @@ pub fn fr_from_hex(s: &str) -> std::result::Result<Fr, String> {
         return Err(format!("`{s}` is not 1 to 64 hex digits"));
     }
     let padded = format!("{digits:0>64}");
-    let mut bytes: [u8; 32] = hex::decode(&padded)
-        .map_err(|e| format!("`{s}`: {e}"))?
-        .try_into()
-        .expect("32 bytes");
+    let mut bytes: [u8; 32] = hex::decode(&padded).map_err(|e| format!("`{s}`: {e}"))?.try_into().expect("32 bytes");
     bytes.reverse();
-    Option::from(Fr::from_repr(bytes))
-        .ok_or_else(|| format!("`{s}` is not below the BN254 scalar modulus"))
+    Option::from(Fr::from_repr(bytes)).ok_or_else(|| format!("`{s}` is not below the BN254 scalar modulus"))
 }
 
 #[cfg(test)]

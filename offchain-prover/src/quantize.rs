@@ -41,10 +41,7 @@ pub fn to_field(value: i128) -> Fr {
 pub fn from_field(value: &Fr) -> i128 {
     let as_u128 = |f: &Fr| -> Option<u128> {
         let repr = f.to_repr();
-        repr[16..]
-            .iter()
-            .all(|&b| b == 0)
-            .then(|| u128::from_le_bytes(repr[..16].try_into().expect("16 bytes")))
+        repr[16..].iter().all(|&b| b == 0).then(|| u128::from_le_bytes(repr[..16].try_into().expect("16 bytes")))
     };
     match as_u128(value) {
         Some(v) if v <= i128::MAX as u128 => v as i128,
@@ -63,15 +60,7 @@ mod tests {
 
     #[test]
     fn field_round_trip_keeps_sign() {
-        for v in [
-            0i128,
-            1,
-            -1,
-            1 << 40,
-            -(1 << 40),
-            i64::MAX as i128,
-            i64::MIN as i128,
-        ] {
+        for v in [0i128, 1, -1, 1 << 40, -(1 << 40), i64::MAX as i128, i64::MIN as i128] {
             assert_eq!(from_field(&to_field(v)), v);
         }
     }

@@ -4,24 +4,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn zkml(args: &[&str]) -> (bool, serde_json::Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkml"))
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zkml")).args(args).arg("--json").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
-    (
-        out.status.success(),
-        json,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.success(), json, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
 fn verbs_round_trip_and_fail_with_non_zero_exit() {
-    let corpus =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples/1l_relu");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples/1l_relu");
     let (model, input) = (corpus.join("network.onnx"), corpus.join("input.json"));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("art");
@@ -31,30 +22,11 @@ fn verbs_round_trip_and_fail_with_non_zero_exit() {
     let (ok, run, _) = zkml(&["run", &s(&model), "--input", &s(&input)]);
     assert!(ok);
     assert_eq!(run["outputs"][0].as_array().unwrap().len(), 3);
-    assert!(
-        zkml(&[
-            "compile",
-            &s(&model),
-            "--input",
-            &s(&input),
-            "--out",
-            &s(&dir)
-        ])
-        .0
-    );
+    assert!(zkml(&["compile", &s(&model), "--input", &s(&input), "--out", &s(&dir)]).0);
     let (ok, _, stderr) = zkml(&["setup", &s(&dir), "--dev-srs"]);
     assert!(ok);
     assert!(stderr.contains("INSECURE"));
-    let (ok, proved, _) = zkml(&[
-        "prove",
-        &s(&dir),
-        "--input",
-        &s(&input),
-        "--out",
-        &s(&proof),
-        "--binding",
-        "0xabc",
-    ]);
+    let (ok, proved, _) = zkml(&["prove", &s(&dir), "--input", &s(&input), "--out", &s(&proof), "--binding", "0xabc"]);
     assert!(ok, "{proved}");
     assert!(proved["proof_bytes"].as_u64().unwrap() > 0);
     let (ok, verified, _) = zkml(&["verify", &s(&dir), &s(&proof)]);
@@ -62,42 +34,17 @@ fn verbs_round_trip_and_fail_with_non_zero_exit() {
     assert_eq!(verified["verified"], true);
 
     // Failures: a non-zero exit and the reason.
-    let mut file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
+    let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
     let bytes = file["proof"].as_str().unwrap().to_owned();
-    file["proof"] = format!(
-        "{}{}",
-        if &bytes[..1] == "0" { "1" } else { "0" },
-        &bytes[1..]
-    )
-    .into();
+    file["proof"] = format!("{}{}", if &bytes[..1] == "0" { "1" } else { "0" }, &bytes[1..]).into();
     std::fs::write(&proof, file.to_string()).unwrap();
     let (ok, verified, _) = zkml(&["verify", &s(&dir), &s(&proof)]);
     assert!(!ok);
-    assert!(verified["error"]
-        .as_str()
-        .unwrap()
-        .contains("does not verify"));
-    let (ok, bad, _) = zkml(&[
-        "prove",
-        &s(&dir),
-        "--input",
-        &s(&input),
-        "--out",
-        &s(&proof),
-        "--binding",
-        "0xzz",
-    ]);
+    assert!(verified["error"].as_str().unwrap().contains("does not verify"));
+    let (ok, bad, _) = zkml(&["prove", &s(&dir), "--input", &s(&input), "--out", &s(&proof), "--binding", "0xzz"]);
     assert!(!ok);
     assert!(bad["error"].as_str().unwrap().contains("binding"));
-    let (ok, _, stderr) = zkml(&[
-        "compile",
-        "/nonexistent.onnx",
-        "--input",
-        &s(&input),
-        "--out",
-        &s(&dir),
-    ]);
+    let (ok, _, stderr) = zkml(&["compile", "/nonexistent.onnx", "--input", &s(&input), "--out", &s(&dir)]);
     assert!(!ok);
     assert!(stderr.contains("/nonexistent.onnx"));
 }

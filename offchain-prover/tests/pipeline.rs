@@ -6,14 +6,10 @@ use std::sync::OnceLock;
 
 use zkml_prover::api::accuracy_bound;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
-use zkml_prover::{
-    compile, prove, run, setup, verify, Error, InputData, ProofFile, SrsSource, Visibility,
-};
+use zkml_prover::{compile, prove, run, setup, verify, Error, InputData, ProofFile, SrsSource, Visibility};
 
 fn corpus(model: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/models/ezkl-examples")
-        .join(model)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples").join(model)
 }
 
 fn input(model: &str) -> InputData {
@@ -22,9 +18,7 @@ fn input(model: &str) -> InputData {
 
 /// Compiled and set-up artifacts, built once per model for the whole test binary.
 fn artifacts(model: &'static str) -> &'static Path {
-    static DIRS: OnceLock<
-        std::sync::Mutex<std::collections::HashMap<&'static str, &'static Path>>,
-    > = OnceLock::new();
+    static DIRS: OnceLock<std::sync::Mutex<std::collections::HashMap<&'static str, &'static Path>>> = OnceLock::new();
     let dirs = DIRS.get_or_init(Default::default);
     let mut dirs = dirs.lock().unwrap();
     dirs.entry(model).or_insert_with(|| {
@@ -36,28 +30,14 @@ fn artifacts(model: &'static str) -> &'static Path {
 }
 
 fn proof(model: &'static str, visibility: Visibility) -> ProofFile {
-    prove(
-        artifacts(model),
-        &input(model),
-        fr_from_hex("0x1234").unwrap(),
-        visibility,
-    )
-    .unwrap()
+    prove(artifacts(model), &input(model), fr_from_hex("0x1234").unwrap(), visibility).unwrap()
 }
 
 fn assert_accurate(model: &str, proof: &ProofFile) {
     let reference = run(&corpus(model).join("network.onnx"), &input(model)).unwrap();
     let bound = accuracy_bound(&reference);
-    for (p, r) in proof
-        .outputs
-        .iter()
-        .flatten()
-        .zip(reference.iter().flatten())
-    {
-        assert!(
-            (p - r).abs() <= bound,
-            "{model}: proved {p} vs float {r} (bound {bound})"
-        );
+    for (p, r) in proof.outputs.iter().flatten().zip(reference.iter().flatten()) {
+        assert!((p - r).abs() <= bound, "{model}: proved {p} vs float {r} (bound {bound})");
     }
 }
 
@@ -91,13 +71,7 @@ fn private_input_publishes_only_a_commitment() {
     assert_eq!(proof.instances[1], again.instances[1]);
     let mut other = input("1l_mlp");
     other.input_data[0][0] += 0.5;
-    let other = prove(
-        artifacts("1l_mlp"),
-        &other,
-        fr_from_hex("0x1234").unwrap(),
-        Visibility::Private,
-    )
-    .unwrap();
+    let other = prove(artifacts("1l_mlp"), &other, fr_from_hex("0x1234").unwrap(), Visibility::Private).unwrap();
     assert_ne!(proof.instances[1], other.instances[1]);
 }
 
@@ -110,13 +84,7 @@ fn tampered_proof_bytes_are_rejected() {
         let mut b = bytes.clone();
         b[position] ^= 1;
         tampered.proof = hex::encode(b);
-        assert!(
-            matches!(
-                verify(artifacts("1l_mlp"), &tampered),
-                Err(Error::InvalidProof(_))
-            ),
-            "byte {position}"
-        );
+        assert!(matches!(verify(artifacts("1l_mlp"), &tampered), Err(Error::InvalidProof(_))), "byte {position}");
     }
 }
 
@@ -129,13 +97,7 @@ fn tampered_instances_and_binding_are_rejected() {
         let mut tampered = honest.clone();
         let value = fr_from_hex(&tampered.instances[index]).unwrap() + halo2_base_fr_one();
         tampered.instances[index] = fr_to_hex(&value);
-        assert!(
-            matches!(
-                verify(artifacts("1l_mlp"), &tampered),
-                Err(Error::InvalidProof(_))
-            ),
-            "instance {index}"
-        );
+        assert!(matches!(verify(artifacts("1l_mlp"), &tampered), Err(Error::InvalidProof(_))), "instance {index}");
     }
 }
 
@@ -146,83 +108,43 @@ fn halo2_base_fr_one() -> halo2_proofs::halo2curves::bn256::Fr {
 #[test]
 fn a_proof_is_rejected_by_another_models_artifacts() {
     let proof = proof("1l_mlp", Visibility::Public);
-    assert!(matches!(
-        verify(artifacts("2l_relu_sigmoid_small"), &proof),
-        Err(Error::ForeignProof { .. })
-    ));
+    assert!(matches!(verify(artifacts("2l_relu_sigmoid_small"), &proof), Err(Error::ForeignProof { .. })));
 }
 
 #[test]
 fn bad_inputs_fail_with_clear_errors() {
     let dir = artifacts("1l_mlp");
     let binding = fr_from_hex("0x1").unwrap();
-    let short = InputData {
-        input_data: vec![vec![0.1, 0.2]],
-    };
+    let short = InputData { input_data: vec![vec![0.1, 0.2]] };
     assert!(matches!(
         prove(dir, &short, binding, Visibility::Public),
-        Err(Error::InputLength {
-            got: 2,
-            expected: 3,
-            ..
-        })
+        Err(Error::InputLength { got: 2, expected: 3, .. })
     ));
-    let two = InputData {
-        input_data: vec![vec![0.1; 3], vec![0.1; 3]],
-    };
-    assert!(matches!(
-        prove(dir, &two, binding, Visibility::Public),
-        Err(Error::InputCount { .. })
-    ));
-    let huge = InputData {
-        input_data: vec![vec![1000.0, 0.0, 0.0]],
-    };
-    assert!(matches!(
-        prove(dir, &huge, binding, Visibility::Public),
-        Err(Error::OutOfRange { .. })
-    ));
-    let infinite = InputData {
-        input_data: vec![vec![f64::INFINITY, 0.0, 0.0]],
-    };
-    assert!(matches!(
-        infinite.check_finite(),
-        Err(Error::NonFinite { position: 0, .. })
-    ));
+    let two = InputData { input_data: vec![vec![0.1; 3], vec![0.1; 3]] };
+    assert!(matches!(prove(dir, &two, binding, Visibility::Public), Err(Error::InputCount { .. })));
+    let huge = InputData { input_data: vec![vec![1000.0, 0.0, 0.0]] };
+    assert!(matches!(prove(dir, &huge, binding, Visibility::Public), Err(Error::OutOfRange { .. })));
+    let infinite = InputData { input_data: vec![vec![f64::INFINITY, 0.0, 0.0]] };
+    assert!(matches!(infinite.check_finite(), Err(Error::NonFinite { position: 0, .. })));
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("input.json");
     // serde_json refuses numbers beyond f64 rather than reading them as infinity.
     std::fs::write(&file, r#"{"input_data": [[1e999, 0, 0]]}"#).unwrap();
-    assert!(matches!(
-        InputData::load(&file),
-        Err(Error::MalformedInput { .. } | Error::NonFinite { .. })
-    ));
+    assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. } | Error::NonFinite { .. })));
     std::fs::write(&file, r#"{"input_data": "nope"}"#).unwrap();
-    assert!(matches!(
-        InputData::load(&file),
-        Err(Error::MalformedInput { .. })
-    ));
+    assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. })));
 }
 
 #[test]
 fn malformed_and_unsupported_models_are_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let err = compile(
-        &corpus("smallworm").join("network.onnx"),
-        &input("1l_mlp"),
-        tmp.path(),
-    )
-    .unwrap_err();
+    let err = compile(&corpus("smallworm").join("network.onnx"), &input("1l_mlp"), tmp.path()).unwrap_err();
     assert!(matches!(err, Error::MalformedModel { .. }), "{err}");
-    let err = compile(
-        &corpus("1l_prelu").join("network.onnx"),
-        &input("1l_prelu"),
-        tmp.path(),
-    )
-    .unwrap_err();
+    let err = compile(&corpus("1l_topk").join("network.onnx"), &input("1l_topk"), tmp.path()).unwrap_err();
     match err {
         Error::UnsupportedOp { op, node, .. } => {
-            assert_eq!(op, "GT");
-            assert!(node.contains("PRelu"), "{node}");
+            assert_eq!(op, "Topk");
+            assert_eq!(node, "/TopK");
         }
         other => panic!("expected an unsupported operator, got {other}"),
     }
@@ -232,32 +154,30 @@ fn malformed_and_unsupported_models_are_named() {
 fn missing_or_corrupt_artifacts_are_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    compile(
-        &corpus("1l_relu").join("network.onnx"),
-        &input("1l_relu"),
-        dir,
-    )
-    .unwrap();
+    compile(&corpus("1l_relu").join("network.onnx"), &input("1l_relu"), dir).unwrap();
     let binding = fr_from_hex("0x1").unwrap();
-    assert!(matches!(
-        prove(dir, &input("1l_relu"), binding, Visibility::Public),
-        Err(Error::NotSetUp(_))
-    ));
+    assert!(matches!(prove(dir, &input("1l_relu"), binding, Visibility::Public), Err(Error::NotSetUp(_))));
     setup(dir, SrsSource::Dev).unwrap();
     let proof = prove(dir, &input("1l_relu"), binding, Visibility::Public).unwrap();
     verify(dir, &proof).unwrap();
 
     let vk = dir.join("public.vk");
-    let mut bytes = std::fs::read(&vk).unwrap();
-    bytes.truncate(bytes.len() / 2);
-    std::fs::write(&vk, &bytes).unwrap();
-    assert!(matches!(
-        verify(dir, &proof),
-        Err(Error::CorruptArtifact {
-            what: "verifying key",
-            ..
-        })
-    ));
+    let honest_vk = std::fs::read(&vk).unwrap();
+    std::fs::write(&vk, &honest_vk[..honest_vk.len() / 2]).unwrap();
+    assert!(matches!(verify(dir, &proof), Err(Error::CorruptArtifact { what: "verifying key", .. })));
+    std::fs::write(&vk, &honest_vk).unwrap();
+
+    let vparams = dir.join("kzg.vparams");
+    let honest_vparams = std::fs::read(&vparams).unwrap();
+    std::fs::write(&vparams, &honest_vparams[..100]).unwrap();
+    assert!(matches!(verify(dir, &proof), Err(Error::CorruptArtifact { what: "verifier parameters", .. })));
+    // Valid points that are not this SRS's (s·G2 replaced by G2): the pairing check fails.
+    let mut other = honest_vparams.clone();
+    other.copy_within(32..96, 96);
+    std::fs::write(&vparams, &other).unwrap();
+    assert!(matches!(verify(dir, &proof), Err(Error::InvalidProof(_))));
+    std::fs::write(&vparams, &honest_vparams).unwrap();
+    verify(dir, &proof).unwrap();
 
     std::fs::write(dir.join("kzg.srs"), b"not an srs").unwrap();
     assert!(matches!(
@@ -266,13 +186,7 @@ fn missing_or_corrupt_artifacts_are_reported() {
     ));
 
     std::fs::write(dir.join("settings.json"), b"{").unwrap();
-    assert!(matches!(
-        verify(dir, &proof),
-        Err(Error::CorruptArtifact {
-            what: "settings",
-            ..
-        })
-    ));
+    assert!(matches!(verify(dir, &proof), Err(Error::CorruptArtifact { what: "settings", .. })));
 }
 
 #[test]
@@ -280,33 +194,16 @@ fn setup_is_deterministic_and_accepts_a_raw_srs_file() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for dir in [&a, &b] {
-        compile(
-            &corpus("1l_relu").join("network.onnx"),
-            &input("1l_relu"),
-            dir,
-        )
-        .unwrap();
+        compile(&corpus("1l_relu").join("network.onnx"), &input("1l_relu"), dir).unwrap();
     }
     setup(&a, SrsSource::Dev).unwrap();
     // A larger raw-format SRS is downsized to the circuit.
-    let k = zkml_prover::artifacts::ArtifactDir(a.clone())
-        .load_settings()
-        .unwrap()
-        .k();
+    let k = zkml_prover::artifacts::ArtifactDir(a.clone()).load_settings().unwrap().k();
     let big = tmp.path().join("big.srs");
     zkml_prover::pfsys::srs::save(&zkml_prover::pfsys::srs::dev_srs(k + 1), &big).unwrap();
     setup(&b, SrsSource::File(&big)).unwrap();
-    assert_eq!(
-        std::fs::read(a.join("public.vk")).unwrap(),
-        std::fs::read(b.join("public.vk")).unwrap()
-    );
-    let proof = prove(
-        &b,
-        &input("1l_relu"),
-        fr_from_hex("0x2").unwrap(),
-        Visibility::Public,
-    )
-    .unwrap();
+    assert_eq!(std::fs::read(a.join("public.vk")).unwrap(), std::fs::read(b.join("public.vk")).unwrap());
+    let proof = prove(&b, &input("1l_relu"), fr_from_hex("0x2").unwrap(), Visibility::Public).unwrap();
     verify(&a, &proof).unwrap();
 }
 
@@ -341,15 +238,8 @@ fn milestone_models_compile_within_the_accuracy_bound() {
         "quantize_dequantize",
         "sklearn_mlp",
     ] {
-        let settings = compile(
-            &corpus(model).join("network.onnx"),
-            &input(model),
-            &tmp.path().join(model),
-        )
-        .unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert!(
-            settings.accuracy.max_error <= settings.accuracy.bound,
-            "{model}"
-        );
+        let settings = compile(&corpus(model).join("network.onnx"), &input(model), &tmp.path().join(model))
+            .unwrap_or_else(|e| panic!("{model}: {e}"));
+        assert!(settings.accuracy.max_error <= settings.accuracy.bound, "{model}");
     }
 }

@@ -40,14 +40,7 @@ pub struct FixedPointChip {
 
 impl FixedPointChip {
     pub fn new(range: RangeChip<Fr>, q: Quantization) -> Self {
-        Self {
-            range,
-            q,
-            lookups: vec![],
-            ranges: Ranges::default(),
-            node: String::new(),
-            violation: None,
-        }
+        Self { range, q, lookups: vec![], ranges: Ranges::default(), node: String::new(), violation: None }
     }
 
     pub fn gate(&self) -> &impl GateInstructions<Fr> {
@@ -56,11 +49,7 @@ impl FixedPointChip {
 
     fn record(&mut self, value: i128, bound_bits: u32, table: bool) {
         let bits = bit_length(value.unsigned_abs()) + 1;
-        let seen = if table {
-            &mut self.ranges.table_bits
-        } else {
-            &mut self.ranges.value_bits
-        };
+        let seen = if table { &mut self.ranges.table_bits } else { &mut self.ranges.value_bits };
         *seen = (*seen).max(bits);
         if bits > bound_bits && self.violation.is_none() {
             self.violation = Some(Error::OutOfRange {
@@ -81,39 +70,25 @@ impl FixedPointChip {
     }
 
     /// Divides by 2^`shift`, rounding to nearest: `x + 2^(shift-1) = q · 2^shift + r`, `0 ≤ r < 2^shift`.
-    pub fn rescale(
-        &mut self,
-        ctx: &mut Context<Fr>,
-        x: AssignedValue<Fr>,
-        shift: u32,
-    ) -> AssignedValue<Fr> {
+    pub fn rescale(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, shift: u32) -> AssignedValue<Fr> {
         if shift == 0 {
             return x;
         }
         let half = 1i128 << (shift - 1);
         let shifted = from_field(x.value()) + half;
-        let (q, r) = (
-            shifted.div_euclid(1 << shift),
-            shifted.rem_euclid(1 << shift),
-        );
+        let (q, r) = (shifted.div_euclid(1 << shift), shifted.rem_euclid(1 << shift));
         let q = ctx.load_witness(to_field(q));
         let r = ctx.load_witness(to_field(r));
         self.range.range_check(ctx, r, shift as usize);
         self.range_check_signed(ctx, q);
-        let recomposed = self
-            .gate()
-            .mul_add(ctx, q, Constant(to_field(1 << shift)), r);
+        let recomposed = self.gate().mul_add(ctx, q, Constant(to_field(1 << shift)), r);
         let target = self.gate().add(ctx, x, Constant(to_field(half)));
         ctx.constrain_equal(&recomposed, &target);
         q
     }
 
     /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
-    pub fn is_non_negative(
-        &mut self,
-        ctx: &mut Context<Fr>,
-        x: AssignedValue<Fr>,
-    ) -> AssignedValue<Fr> {
+    pub fn is_non_negative(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
         let non_negative = from_field(x.value()) >= 0;
         let b = ctx.load_witness(Fr::from(non_negative as u64));
         self.gate().assert_bit(ctx, b);
@@ -147,13 +122,7 @@ impl FixedPointChip {
     }
 
     /// Queues `y = f_table(x)` for lookup; `y` is the claimed value (range-bound by the table).
-    pub fn lookup(
-        &mut self,
-        ctx: &mut Context<Fr>,
-        table: usize,
-        x: AssignedValue<Fr>,
-        y: i128,
-    ) -> AssignedValue<Fr> {
+    pub fn lookup(&mut self, ctx: &mut Context<Fr>, table: usize, x: AssignedValue<Fr>, y: i128) -> AssignedValue<Fr> {
         self.record(from_field(x.value()), self.q.table_bits.max(1), true);
         let tag = Fr::from((table + 1) as u64) * Fr::from(2).pow_vartime([TAG_SHIFT as u64]);
         let key = self.gate().add(ctx, x, Constant(tag));
@@ -179,38 +148,19 @@ pub(crate) mod tests {
     pub(crate) const K: usize = 10;
 
     pub(crate) fn chip_and_builder() -> (BaseCircuitBuilder<Fr>, FixedPointChip) {
-        let builder = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
-            .use_k(K)
-            .use_lookup_bits(K - 1);
-        let chip = FixedPointChip::new(
-            builder.range_chip(),
-            Quantization {
-                scale: 4,
-                bits: 12,
-                table_bits: 0,
-            },
-        );
+        let builder = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock).use_k(K).use_lookup_bits(K - 1);
+        let chip = FixedPointChip::new(builder.range_chip(), Quantization { scale: 4, bits: 12, table_bits: 0 });
         (builder, chip)
     }
 
     fn mock_ok(mut builder: BaseCircuitBuilder<Fr>) -> bool {
         builder.calculate_params(Some(9));
-        MockProver::run(K as u32, &builder, vec![])
-            .unwrap()
-            .verify()
-            .is_ok()
+        MockProver::run(K as u32, &builder, vec![]).unwrap().verify().is_ok()
     }
 
     #[test]
     fn rescale_rounds_to_nearest_and_satisfies_constraints() {
-        for (x, expected) in [
-            (40i128, 3i128),
-            (-40, -2),
-            (7, 0),
-            (8, 1),
-            (-8, 0),
-            (-9, -1),
-        ] {
+        for (x, expected) in [(40i128, 3i128), (-40, -2), (7, 0), (8, 1), (-8, 0), (-9, -1)] {
             let (mut builder, mut chip) = chip_and_builder();
             let ctx = builder.main(0);
             let x = ctx.load_witness(to_field(x));

@@ -29,9 +29,8 @@ pub fn commit(
     let gate = chip.range.gate().clone();
     let offset = Constant(to_field(1i128 << (bits - 1)));
     let per_element = (PACK_BITS / bits).max(1) as usize;
-    let bases: Vec<_> = (0..per_element)
-        .map(|j| Constant(Fr::from(2).pow_vartime([(bits as usize * j) as u64])))
-        .collect();
+    let bases: Vec<_> =
+        (0..per_element).map(|j| Constant(Fr::from(2).pow_vartime([(bits as usize * j) as u64]))).collect();
     let packed: Vec<_> = values
         .chunks(per_element)
         .map(|chunk| {
@@ -46,8 +45,7 @@ pub fn commit(
             gate.inner_product(ctx, unsigned, bases[..chunk.len()].to_vec())
         })
         .collect();
-    let mut hasher =
-        PoseidonHasher::<Fr, T, RATE>::new(OptimizedPoseidonSpec::new::<R_F, R_P, 0>());
+    let mut hasher = PoseidonHasher::<Fr, T, RATE>::new(OptimizedPoseidonSpec::new::<R_F, R_P, 0>());
     hasher.initialize_consts(ctx, &gate);
     // The length is absorbed first so that vectors of different lengths never collide.
     let len = ctx.load_constant(Fr::from(values.len() as u64));

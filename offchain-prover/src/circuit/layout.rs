@@ -39,11 +39,7 @@ pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
         .params
         .iter()
         .map(|p| {
-            let s = if p.role == ParamRole::Bias {
-                2 * scale
-            } else {
-                scale
-            };
+            let s = if p.role == ParamRole::Bias { 2 * scale } else { scale };
             quantize(p.value as f64, s).ok_or(Error::OutOfRange {
                 node: "parameters".into(),
                 value: i128::MAX,
@@ -59,14 +55,7 @@ pub fn lay_out(
     chip: &mut FixedPointChip,
     inference: &Inference,
 ) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
-    let Inference {
-        model,
-        params,
-        param_bits,
-        inputs,
-        private_input,
-        binding,
-    } = inference;
+    let Inference { model, params, param_bits, inputs, private_input, binding } = inference;
     let graph = &model.graph;
     let scale = chip.q.scale;
     let gate = chip.range.gate().clone();
@@ -76,10 +65,8 @@ pub fn lay_out(
     chip.node = "model commitment".into();
     let model_commitment = commit(chip, ctx, &params, *param_bits);
 
-    let inputs: Vec<Vec<_>> = inputs
-        .iter()
-        .map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128))))
-        .collect();
+    let inputs: Vec<Vec<_>> =
+        inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
     let mut instances = vec![model_commitment];
     if *private_input {
         chip.node = "input commitment".into();
@@ -98,55 +85,36 @@ pub fn lay_out(
             Op::Input(i) => inputs[*i].clone(),
             Op::Params(indices) => indices.iter().map(|&p| params[p]).collect(),
             Op::Gather { sources } => {
-                let all: Vec<_> = node
-                    .inputs
-                    .iter()
-                    .flat_map(|&i| values[i].iter().copied())
-                    .collect();
+                let all: Vec<_> = node.inputs.iter().flat_map(|&i| values[i].iter().copied()).collect();
                 sources.iter().map(|s| s.map_or(zero, |s| all[s])).collect()
             }
             Op::Linear { rows, bias } => {
                 let x = operand(0).clone();
                 // Integer structural coefficients (sums, sum pools) need no rescaling.
                 let exact = bias.iter().all(Option::is_none)
-                    && rows
-                        .iter()
-                        .flatten()
-                        .all(|(_, c)| matches!(c, Coeff::Const(v) if v.fract() == 0.0));
+                    && rows.iter().flatten().all(|(_, c)| matches!(c, Coeff::Const(v) if v.fract() == 0.0));
                 let coeff = |c: &Coeff| -> QuantumCell<Fr> {
                     match *c {
                         Coeff::Param(p) => QuantumCell::Existing(params[p]),
                         Coeff::Const(v) if exact => QuantumCell::Constant(to_field(v as i128)),
-                        Coeff::Const(v) => QuantumCell::Constant(to_field(
-                            quantize(v as f64, scale).unwrap_or(0) as i128,
-                        )),
+                        Coeff::Const(v) => {
+                            QuantumCell::Constant(to_field(quantize(v as f64, scale).unwrap_or(0) as i128))
+                        }
                     }
                 };
                 let mut out = Vec::with_capacity(rows.len());
                 for (row, b) in rows.iter().zip(bias) {
                     let xs = row.iter().map(|(i, _)| QuantumCell::Existing(x[*i]));
                     let ws = row.iter().map(|(_, c)| coeff(c));
-                    let mut acc = if row.is_empty() {
-                        zero
-                    } else {
-                        gate.inner_product(ctx, xs, ws)
-                    };
+                    let mut acc = if row.is_empty() { zero } else { gate.inner_product(ctx, xs, ws) };
                     if let Some(Coeff::Param(p)) = b {
                         acc = gate.add(ctx, acc, params[*p]);
                     }
-                    out.push(if exact {
-                        acc
-                    } else {
-                        chip.rescale(ctx, acc, scale)
-                    });
+                    out.push(if exact { acc } else { chip.rescale(ctx, acc, scale) });
                 }
                 out
             }
-            Op::Binary {
-                kind,
-                lhs_index,
-                rhs_index,
-            } => {
+            Op::Binary { kind, lhs_index, rhs_index } => {
                 let (a, b) = (operand(0).clone(), operand(1).clone());
                 lhs_index
                     .iter()
@@ -160,7 +128,40 @@ pub fn lay_out(
                         }
                         BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
                         BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
+                        BinaryKind::Ge => {
+                            let d = gate.sub(ctx, a[i], b[j]);
+                            chip.is_non_negative(ctx, d)
+                        }
+                        // On integers a > b ⟺ a − b − 1 ≥ 0.
+                        BinaryKind::Gt => {
+                            let d = gate.sub(ctx, a[i], b[j]);
+                            let d = gate.sub(ctx, d, QuantumCell::Constant(Fr::one()));
+                            chip.is_non_negative(ctx, d)
+                        }
                     })
+                    .collect()
+            }
+            Op::Bilinear { rows } => {
+                let (a, b) = (operand(0).clone(), operand(1).clone());
+                rows.iter()
+                    .map(|row| {
+                        if row.is_empty() {
+                            return zero;
+                        }
+                        let xs = row.iter().map(|&(i, _)| QuantumCell::Existing(a[i]));
+                        let ys = row.iter().map(|&(_, j)| QuantumCell::Existing(b[j]));
+                        let acc = gate.inner_product(ctx, xs, ys);
+                        chip.rescale(ctx, acc, scale)
+                    })
+                    .collect()
+            }
+            Op::Select { cond_index, true_index, false_index } => {
+                let (c, t, f) = (operand(0).clone(), operand(1).clone(), operand(2).clone());
+                cond_index
+                    .iter()
+                    .zip(true_index)
+                    .zip(false_index)
+                    .map(|((&ci, &ti), &fi)| gate.select(ctx, t[ti], f[fi], c[ci]))
                     .collect()
             }
             Op::Pool { kind, windows } => {
@@ -169,18 +170,13 @@ pub fn lay_out(
                     .iter()
                     .map(|w| {
                         let first = x[w[0]];
-                        w[1..].iter().fold(first, |acc, &i| {
-                            chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max)
-                        })
+                        w[1..].iter().fold(first, |acc, &i| chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max))
                     })
                     .collect()
             }
             Op::Lookup { table } => {
                 let x = operand(0).clone();
-                let xs: Vec<f32> = x
-                    .iter()
-                    .map(|v| dequantize(from_field(v.value()), scale) as f32)
-                    .collect();
+                let xs: Vec<f32> = x.iter().map(|v| dequantize(from_field(v.value()), scale) as f32).collect();
                 let ys = model.eval_function(*table, &xs)?;
                 let mut out = Vec::with_capacity(x.len());
                 for (cell, y) in x.iter().zip(ys) {
@@ -209,9 +205,6 @@ pub fn lay_out(
     gate.mul(ctx, binding, binding);
     instances.push(binding);
 
-    let laid = Laid {
-        instances: instances.iter().map(|v| *v.value()).collect(),
-        outputs,
-    };
+    let laid = Laid { instances: instances.iter().map(|v| *v.value()).collect(), outputs };
     Ok((laid, instances))
 }

@@ -5,19 +5,13 @@ pub mod chip;
 pub mod commit;
 pub mod layout;
 
-use halo2_base::gates::circuit::{
-    builder::BaseCircuitBuilder, BaseCircuitParams, BaseConfig, CircuitBuilderStage,
-};
+use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, BaseConfig, CircuitBuilderStage};
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
 use halo2_base::halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
-use halo2_base::halo2_proofs::plonk::{
-    Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Fixed,
-};
+use halo2_base::halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Fixed};
 use halo2_base::halo2_proofs::poly::Rotation;
-use halo2_base::utils::halo2::{
-    constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed,
-};
+use halo2_base::utils::halo2::{constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed};
 use halo2_base::AssignedValue;
 use serde::{Deserialize, Serialize};
 
@@ -65,19 +59,12 @@ impl TableConfig {
                 cols.iter().for_each(|c| meta.enable_equality(*c));
                 meta.lookup_any("function table", |m| {
                     let [k, v] = cols.map(|c| m.query_advice(c, Rotation::cur()));
-                    vec![
-                        (k, m.query_fixed(key, Rotation::cur())),
-                        (v, m.query_fixed(value, Rotation::cur())),
-                    ]
+                    vec![(k, m.query_fixed(key, Rotation::cur())), (v, m.query_fixed(value, Rotation::cur()))]
                 });
                 cols
             })
             .collect();
-        Self {
-            key,
-            value,
-            lookups,
-        }
+        Self { key, value, lookups }
     }
 }
 
@@ -103,13 +90,9 @@ impl Circuit<Fr> for ModelCircuit {
         unimplemented!("keys are generated from a laid-out circuit")
     }
 
-    fn configure_with_params(
-        meta: &mut ConstraintSystem<Fr>,
-        params: CircuitParams,
-    ) -> Self::Config {
+    fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
         let base = BaseConfig::configure(meta, params.base.clone());
-        let table = (params.lookup_columns > 0)
-            .then(|| TableConfig::configure(meta, params.lookup_columns));
+        let table = (params.lookup_columns > 0).then(|| TableConfig::configure(meta, params.lookup_columns));
         (base, table)
     }
 
@@ -117,13 +100,8 @@ impl Circuit<Fr> for ModelCircuit {
         unreachable!("the circuit is configured from its params")
     }
 
-    fn synthesize(
-        &self,
-        (base, table): Self::Config,
-        mut layouter: impl Layouter<Fr>,
-    ) -> Result<(), PlonkError> {
-        self.builder
-            .synthesize(base, layouter.namespace(|| "model"))?;
+    fn synthesize(&self, (base, table): Self::Config, mut layouter: impl Layouter<Fr>) -> Result<(), PlonkError> {
+        self.builder.synthesize(base, layouter.namespace(|| "model"))?;
         let Some(table) = table else { return Ok(()) };
         layouter.assign_region(
             || "function table",
@@ -140,28 +118,13 @@ impl Circuit<Fr> for ModelCircuit {
         layouter.assign_region(
             || "function lookups",
             |mut region| {
-                let mut copies = (!witness_only).then(|| {
-                    self.builder
-                        .core()
-                        .copy_manager
-                        .lock()
-                        .expect("copy manager")
-                });
+                let mut copies =
+                    (!witness_only).then(|| self.builder.core().copy_manager.lock().expect("copy manager"));
                 for (n, pair) in self.lookups.iter().enumerate() {
                     for (cell, column) in pair.iter().zip(table.lookups[n / rows]) {
-                        let raw = raw_assign_advice(
-                            &mut region,
-                            column,
-                            n % rows,
-                            Value::known(*cell.value()),
-                        );
+                        let raw = raw_assign_advice(&mut region, column, n % rows, Value::known(*cell.value()));
                         if let Some(copies) = copies.as_mut() {
-                            constrain_virtual_equals_external(
-                                &mut region,
-                                *cell,
-                                raw.cell(),
-                                copies,
-                            );
+                            constrain_virtual_equals_external(&mut region, *cell, raw.cell(), copies);
                         }
                     }
                 }
@@ -185,9 +148,7 @@ pub fn function_table(model: &Model, q: &Quantization) -> Result<Vec<[Fr; 2]>> {
         for (&x, y) in xs.iter().zip(ys) {
             // Points where the function is undefined (NaN) or overflows are left out, so no proof
             // can claim a value there.
-            if let Some(y) =
-                quantize(y as f64, q.scale).filter(|y| y.unsigned_abs() < 1 << (q.bits - 1))
-            {
+            if let Some(y) = quantize(y as f64, q.scale).filter(|y| y.unsigned_abs() < 1 << (q.bits - 1)) {
                 rows.push(table_row(table, x, y as i128));
             }
         }
@@ -206,10 +167,7 @@ pub enum Shape<'a> {
     /// Auto-size the columns at `k`, with range-check limbs of `lookup_bits`.
     Size { k: usize, lookup_bits: usize },
     /// The compiled shape; `break_points` are needed only to prove.
-    Fixed {
-        params: &'a CircuitParams,
-        break_points: Option<&'a MultiPhaseThreadBreakPoints>,
-    },
+    Fixed { params: &'a CircuitParams, break_points: Option<&'a MultiPhaseThreadBreakPoints> },
 }
 
 /// Lays `inference` out as a circuit. Fails if a value leaves its calibrated range.
@@ -221,20 +179,13 @@ pub fn build(
     table: Vec<[Fr; 2]>,
 ) -> Result<Built> {
     let mut builder = match (&shape, stage) {
-        (
-            Shape::Fixed {
-                params,
-                break_points: Some(bp),
-            },
-            CircuitBuilderStage::Prover,
-        ) => BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone()),
-        (Shape::Fixed { params, .. }, _) => {
-            BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone())
+        (Shape::Fixed { params, break_points: Some(bp) }, CircuitBuilderStage::Prover) => {
+            BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone())
         }
-        (Shape::Size { k, lookup_bits }, _) => BaseCircuitBuilder::from_stage(stage)
-            .use_k(*k)
-            .use_lookup_bits(*lookup_bits)
-            .use_instance_columns(1),
+        (Shape::Fixed { params, .. }, _) => BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone()),
+        (Shape::Size { k, lookup_bits }, _) => {
+            BaseCircuitBuilder::from_stage(stage).use_k(*k).use_lookup_bits(*lookup_bits).use_instance_columns(1)
+        }
     };
     let mut chip = FixedPointChip::new(builder.range_chip(), q);
     let (laid, instances) = lay_out(builder.main(0), &mut chip, inference)?;
@@ -247,39 +198,19 @@ pub fn build(
         Shape::Size { .. } => {
             let base = builder.calculate_params(Some(MINIMUM_ROWS));
             let usable = (1 << base.k) - MINIMUM_ROWS;
-            CircuitParams {
-                lookup_columns: chip.lookups.len().div_ceil(usable),
-                base,
-            }
+            CircuitParams { lookup_columns: chip.lookups.len().div_ceil(usable), base }
         }
     };
     if table.len() > params.usable_rows() {
-        return Err(Error::CircuitTooLarge {
-            k: params.k(),
-            max: params.k(),
-        });
+        return Err(Error::CircuitTooLarge { k: params.k(), max: params.k() });
     }
-    Ok(Built {
-        circuit: ModelCircuit {
-            builder,
-            params,
-            table,
-            lookups: chip.lookups,
-        },
-        laid,
-    })
+    Ok(Built { circuit: ModelCircuit { builder, params, table, lookups: chip.lookups }, laid })
 }
 
 /// The ranges a witness-only layout sees, for calibration: no bounds are enforced.
 pub fn measure(scale: u32, inference: &Inference) -> Result<(chip::Ranges, Laid)> {
-    let q = Quantization {
-        scale,
-        bits: 100,
-        table_bits: 100,
-    };
-    let mut builder = BaseCircuitBuilder::<Fr>::new(true)
-        .use_k(20)
-        .use_lookup_bits(19);
+    let q = Quantization { scale, bits: 100, table_bits: 100 };
+    let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20).use_lookup_bits(19);
     let mut chip = FixedPointChip::new(builder.range_chip(), q);
     let (laid, _) = lay_out(builder.main(0), &mut chip, inference)?;
     Ok((chip.ranges, laid))

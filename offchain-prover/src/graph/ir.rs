@@ -41,6 +41,9 @@ pub enum BinaryKind {
     Mul,
     Max,
     Min,
+    /// Comparisons yield booleans (0 or 1, unscaled), which only [`Op::Select`] consumes.
+    Gt,
+    Ge,
 }
 
 /// A reduction over a window of input elements.
@@ -60,21 +63,16 @@ pub enum Op {
     /// end, or zero (padding) where `None`.
     Gather { sources: Vec<Option<usize>> },
     /// `out[o] = Σ coeff · in[i] + bias[o]`, with one input.
-    Linear {
-        rows: Vec<Vec<(usize, Coeff)>>,
-        bias: Vec<Option<Coeff>>,
-    },
+    Linear { rows: Vec<Vec<(usize, Coeff)>>, bias: Vec<Option<Coeff>> },
     /// `out[j] = lhs[lhs_index[j]] ∘ rhs[rhs_index[j]]`.
-    Binary {
-        kind: BinaryKind,
-        lhs_index: Vec<usize>,
-        rhs_index: Vec<usize>,
-    },
+    Binary { kind: BinaryKind, lhs_index: Vec<usize>, rhs_index: Vec<usize> },
+    /// `out[o] = Σ lhs[i] · rhs[j]` over the pairs `(i, j)` of `rows[o]`: a product of two
+    /// non-constant tensors, such as a matmul of two inputs.
+    Bilinear { rows: Vec<Vec<(usize, usize)>> },
+    /// `out[j] = cond[c[j]] ? on_true[t[j]] : on_false[f[j]]`; `cond` is boolean.
+    Select { cond_index: Vec<usize>, true_index: Vec<usize>, false_index: Vec<usize> },
     /// `out[o] = max or min of in[windows[o]]`.
-    Pool {
-        kind: PoolKind,
-        windows: Vec<Vec<usize>>,
-    },
+    Pool { kind: PoolKind, windows: Vec<Vec<usize>> },
     /// An element-wise unary function, evaluated through lookup table `table`
     /// (index into [`Graph::functions`]).
     Lookup { table: usize },
@@ -119,10 +117,7 @@ pub struct Graph {
 
 impl Graph {
     pub fn output_shapes(&self) -> Vec<Vec<usize>> {
-        self.outputs
-            .iter()
-            .map(|&o| self.nodes[o].shape.clone())
-            .collect()
+        self.outputs.iter().map(|&o| self.nodes[o].shape.clone()).collect()
     }
 }
 
@@ -130,11 +125,7 @@ impl Graph {
 /// Returns `(shape, a_index, b_index)`, or `None` when the shapes are incompatible.
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<(Vec<usize>, Vec<usize>, Vec<usize>)> {
     let rank = a.len().max(b.len());
-    let pad = |s: &[usize]| -> Vec<usize> {
-        std::iter::repeat_n(1, rank - s.len())
-            .chain(s.iter().copied())
-            .collect()
-    };
+    let pad = |s: &[usize]| -> Vec<usize> { std::iter::repeat_n(1, rank - s.len()).chain(s.iter().copied()).collect() };
     let (a, b) = (pad(a), pad(b));
     let shape = a
         .iter()

@@ -16,9 +16,7 @@ use std::collections::HashMap;
 
 use tract_onnx::prelude::*;
 
-use super::ir::{
-    broadcast, BinaryKind, Coeff, Function, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind,
-};
+use super::ir::{broadcast, BinaryKind, Coeff, Function, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind};
 use super::{to_f32s, tract_err};
 use crate::error::{Error, Result};
 
@@ -39,18 +37,21 @@ const DATA_MOVEMENT: &[&str] = &[
     "Identity",
 ];
 const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
-const POOL: &[(&str, PoolKind)] = &[
-    ("MaxPool", PoolKind::Max),
-    ("Reduce<Max>", PoolKind::Max),
-    ("Reduce<Min>", PoolKind::Min),
-];
+/// Linear reductions of the squares of their input.
+const LINEAR_OF_SQUARES: &[&str] = &["Reduce<MeanOfSquares>"];
+const POOL: &[(&str, PoolKind)] =
+    &[("MaxPool", PoolKind::Max), ("Reduce<Max>", PoolKind::Max), ("Reduce<Min>", PoolKind::Min)];
 const BINARY: &[(&str, BinaryKind)] = &[
     ("Add", BinaryKind::Add),
     ("Sub", BinaryKind::Sub),
     ("Mul", BinaryKind::Mul),
     ("Max", BinaryKind::Max),
     ("Min", BinaryKind::Min),
+    ("GT", BinaryKind::Gt),
+    ("GTE", BinaryKind::Ge),
 ];
+/// Comparisons whose operands tract's names give in the opposite order.
+const SWAPPED_COMPARISONS: &[(&str, BinaryKind)] = &[("LT", BinaryKind::Gt), ("LTE", BinaryKind::Ge)];
 /// Element-wise functions that are sampled into lookup tables (evaluated by tract on the domain).
 const LOOKUP: &[&str] = &[
     "Sigmoid",
@@ -90,6 +91,8 @@ struct Lowering<'a> {
     values: HashMap<OutletId, Value>,
     /// Params already created for (const outlet, role): the index of its first element.
     param_base: HashMap<(OutletId, ParamRole), usize>,
+    /// Nodes holding booleans (0/1, unscaled) rather than fixed-point numbers.
+    booleans: std::collections::HashSet<NodeId>,
 }
 
 pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
@@ -98,6 +101,7 @@ pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
         graph: Graph::default(),
         values: HashMap::new(),
         param_base: HashMap::new(),
+        booleans: Default::default(),
     };
     for id in model.eval_order().map_err(tract_err)? {
         lowering.node(id)?;
@@ -118,11 +122,7 @@ fn unsupported(node: &TypedNode, detail: &str) -> Error {
     Error::UnsupportedOp {
         op: node.op.name().to_string(),
         node: node.name.clone(),
-        detail: if detail.is_empty() {
-            String::new()
-        } else {
-            format!(": {detail}")
-        },
+        detail: if detail.is_empty() { String::new() } else { format!(": {detail}") },
     }
 }
 
@@ -141,10 +141,7 @@ fn eval(node: &TypedNode, inputs: TVec<Tensor>) -> Result<Vec<f32>> {
         .eval_out_of_plan(inputs.into_iter().map(TValue::from).collect())
         .map_err(tract_err)?
         .ok_or_else(|| unsupported(node, "operator cannot be evaluated out of plan"))?;
-    let first = out
-        .into_iter()
-        .next()
-        .ok_or_else(|| unsupported(node, "operator has no output"))?;
+    let first = out.into_iter().next().ok_or_else(|| unsupported(node, "operator has no output"))?;
     to_f32s(&first)
 }
 
@@ -174,12 +171,7 @@ fn close(a: f32, b: f32) -> bool {
 impl Lowering<'_> {
     fn push(&mut self, node: &TypedNode, op: Op, inputs: Vec<NodeId>) -> Result<NodeId> {
         let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
-        self.graph.nodes.push(Node {
-            name: node.name.clone(),
-            op,
-            inputs,
-            shape,
-        });
+        self.graph.nodes.push(Node { name: node.name.clone(), op, inputs, shape });
         Ok(self.graph.nodes.len() - 1)
     }
 
@@ -205,19 +197,12 @@ impl Lowering<'_> {
                 let shape = t.shape().to_vec();
                 let name = self.model.node(outlet.node).name.clone();
                 let op = Op::Params((base..base + t.len()).collect());
-                self.graph.nodes.push(Node {
-                    name,
-                    op,
-                    inputs: vec![],
-                    shape,
-                });
+                self.graph.nodes.push(Node { name, op, inputs: vec![], shape });
                 let id = self.graph.nodes.len() - 1;
                 self.values.insert(outlet, Value::Node(id));
                 Ok(id)
             }
-            None => Err(Error::Tract(format!(
-                "outlet {outlet:?} used before it is computed"
-            ))),
+            None => Err(Error::Tract(format!("outlet {outlet:?} used before it is computed"))),
         }
     }
 
@@ -230,47 +215,60 @@ impl Lowering<'_> {
         }
         let name = node.op.name();
         let name = name.as_ref();
-        let lowered = if let Some(index) = self
-            .model
-            .input_outlets()
-            .map_err(tract_err)?
-            .iter()
-            .position(|o| o.node == id)
-        {
-            self.graph.input_shapes.push(shape_of(self.model, outlet)?);
-            self.push(node, Op::Input(index), vec![])?
-        } else if DATA_MOVEMENT.contains(&name) {
-            self.data_movement(node)?
-        } else if LINEAR.contains(&name) {
-            self.linear(node)?
-        } else if let Some(&(_, kind)) = POOL.iter().find(|(n, _)| *n == name) {
-            self.pool(node, kind)?
-        } else if let Some(&(_, kind)) = BINARY.iter().find(|(n, _)| *n == name) {
-            self.binary(node, kind)?
-        } else if name == "Square" {
-            let x = self.operand(node.inputs[0], ParamRole::Activation)?;
-            let len = self.graph.nodes[x].len();
-            let index: Vec<usize> = (0..len).collect();
-            let op = Op::Binary {
-                kind: BinaryKind::Mul,
-                lhs_index: index.clone(),
-                rhs_index: index,
+        let lowered =
+            if let Some(index) = self.model.input_outlets().map_err(tract_err)?.iter().position(|o| o.node == id) {
+                self.graph.input_shapes.push(shape_of(self.model, outlet)?);
+                self.push(node, Op::Input(index), vec![])?
+            } else if DATA_MOVEMENT.contains(&name) {
+                self.data_movement(node)?
+            } else if name == "EinSum" && self.split_inputs(node)?.0.len() == 2 {
+                self.bilinear(node)?
+            } else if LINEAR.contains(&name) {
+                self.linear(node, false)?
+            } else if LINEAR_OF_SQUARES.contains(&name) {
+                self.linear(node, true)?
+            } else if name == "Iff" {
+                self.select(node)?
+            } else if let Some(&(_, kind)) = POOL.iter().find(|(n, _)| *n == name) {
+                self.pool(node, kind)?
+            } else if let Some(&(_, kind)) = BINARY.iter().find(|(n, _)| *n == name) {
+                self.binary(node, kind, false)?
+            } else if let Some(&(_, kind)) = SWAPPED_COMPARISONS.iter().find(|(n, _)| *n == name) {
+                self.binary(node, kind, true)?
+            } else if name == "Square" {
+                let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+                let len = self.graph.nodes[x].len();
+                let index: Vec<usize> = (0..len).collect();
+                let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
+                self.push(node, op, vec![x, x])?
+            } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
+                let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+                self.graph.functions.push(Function { name: name.to_string(), tract_node: id });
+                let op = Op::Lookup { table: self.graph.functions.len() - 1 };
+                self.push(node, op, vec![x])?
+            } else {
+                return Err(unsupported(node, ""));
             };
-            self.push(node, op, vec![x, x])?
-        } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
-            let x = self.operand(node.inputs[0], ParamRole::Activation)?;
-            self.graph.functions.push(Function {
-                name: name.to_string(),
-                tract_node: id,
-            });
-            let op = Op::Lookup {
-                table: self.graph.functions.len() - 1,
-            };
-            self.push(node, op, vec![x])?
-        } else {
-            return Err(unsupported(node, ""));
-        };
         self.values.insert(outlet, Value::Node(lowered));
+        let boolean_inputs = self.graph.nodes[lowered].inputs.iter().filter(|i| self.booleans.contains(i)).count();
+        let produces_boolean = match &self.graph.nodes[lowered].op {
+            Op::Binary { kind: BinaryKind::Gt | BinaryKind::Ge, .. } => true,
+            Op::Gather { .. } if boolean_inputs > 0 => {
+                if boolean_inputs != self.graph.nodes[lowered].inputs.len() {
+                    return Err(unsupported(node, "mixes booleans and numbers"));
+                }
+                true
+            }
+            _ => false,
+        };
+        let condition_only = matches!(self.graph.nodes[lowered].op, Op::Select { .. })
+            && !self.graph.nodes[lowered].inputs[1..].iter().any(|i| self.booleans.contains(i));
+        if boolean_inputs > 0 && !produces_boolean && !condition_only {
+            return Err(unsupported(node, "uses a boolean as a number"));
+        }
+        if produces_boolean {
+            self.booleans.insert(lowered);
+        }
         Ok(())
     }
 
@@ -315,14 +313,8 @@ impl Lowering<'_> {
             .filter(|o| !matches!(self.values.get(o), Some(Value::Const(t)) if !t.datum_type().is_float()))
             .copied()
             .collect();
-        let operands = data
-            .into_iter()
-            .map(|o| self.operand(o, ParamRole::Activation))
-            .collect::<Result<Vec<_>>>()?;
-        let zeros = eval(
-            node,
-            self.probe_inputs(node, |_, s| vec![0.0; s.iter().product()])?,
-        )?;
+        let operands = data.into_iter().map(|o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
+        let zeros = eval(node, self.probe_inputs(node, |_, s| vec![0.0; s.iter().product()])?)?;
         if zeros.iter().any(|&v| v != 0.0) {
             return Err(unsupported(node, "padding with a non-zero constant"));
         }
@@ -342,15 +334,22 @@ impl Lowering<'_> {
         self.push(node, Op::Gather { sources }, operands)
     }
 
-    fn linear(&mut self, node: &TypedNode) -> Result<NodeId> {
+    /// A linear operator of its input, or with `of_squares` of the squares of its input (probing
+    /// with one-hot vectors sees no difference: 1² = 1).
+    fn linear(&mut self, node: &TypedNode, of_squares: bool) -> Result<NodeId> {
         let (vars, consts) = self.split_inputs(node)?;
         let [var] = vars[..] else {
-            return Err(unsupported(
-                node,
-                "only linear maps of one non-constant input are supported",
-            ));
+            return Err(unsupported(node, "only linear maps of one non-constant input are supported"));
         };
-        let x = self.operand(node.inputs[var], ParamRole::Activation)?;
+        let mut x = self.operand(node.inputs[var], ParamRole::Activation)?;
+        if of_squares {
+            let len = self.graph.nodes[x].len();
+            let index: Vec<usize> = (0..len).collect();
+            let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
+            let shape = self.graph.nodes[x].shape.clone();
+            self.graph.nodes.push(Node { name: format!("{}.square", node.name), op, inputs: vec![x, x], shape });
+            x = self.graph.nodes.len() - 1;
+        }
         let n_in = self.graph.nodes[x].len();
         let zero = |_: usize, s: &[usize]| vec![0.0; s.iter().product()];
         let const_lens: Vec<usize> = node
@@ -364,48 +363,28 @@ impl Lowering<'_> {
         let indices = |slot: usize| (1..=const_lens[slot]).map(|i| i as f32).collect::<Vec<_>>();
 
         // Additive constants (biases) show up with a zero input; the rest multiply the input.
-        let mut bias = vec![
-            None;
-            shape_of(self.model, OutletId::new(node.id, 0))?
-                .iter()
-                .product()
-        ];
+        let mut bias = vec![None; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
         let mut multiplicative = vec![];
         for &c in &consts {
-            let out = eval(
-                node,
-                self.probe_inputs(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?,
-            )?;
+            let out = eval(node, self.probe_inputs(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?)?;
             if out.iter().all(|&v| v == 0.0) {
                 multiplicative.push(c);
                 continue;
             }
-            let Value::Const(t) = self.values[&node.inputs[c]].clone() else {
-                unreachable!()
-            };
+            let Value::Const(t) = self.values[&node.inputs[c]].clone() else { unreachable!() };
             let base = self.params(node.inputs[c], &t, ParamRole::Bias)?;
             for (o, v) in out.into_iter().enumerate() {
-                let i = as_index(v, t.len())
-                    .ok_or_else(|| unsupported(node, "bias is not separable"))?;
+                let i = as_index(v, t.len()).ok_or_else(|| unsupported(node, "bias is not separable"))?;
                 bias[o] = i.checked_sub(1).map(|i| Coeff::Param(base + i));
             }
         }
         if multiplicative.len() > 1 {
-            return Err(unsupported(
-                node,
-                "more than one constant multiplies the input",
-            ));
+            return Err(unsupported(node, "more than one constant multiplies the input"));
         }
         let weight = match multiplicative.first() {
             Some(&c) => {
-                let Value::Const(t) = self.values[&node.inputs[c]].clone() else {
-                    unreachable!()
-                };
-                Some((
-                    c,
-                    self.params(node.inputs[c], &t, ParamRole::Weight)?,
-                    t.len(),
-                ))
+                let Value::Const(t) = self.values[&node.inputs[c]].clone() else { unreachable!() };
+                Some((c, self.params(node.inputs[c], &t, ParamRole::Weight)?, t.len()))
             }
             None => None,
         };
@@ -426,8 +405,7 @@ impl Lowering<'_> {
                 }
                 let coeff = match weight {
                     Some((_, base, len)) => {
-                        let w = as_index(v, len)
-                            .ok_or_else(|| unsupported(node, "weights are not separable"))?;
+                        let w = as_index(v, len).ok_or_else(|| unsupported(node, "weights are not separable"))?;
                         Coeff::Param(base + w - 1)
                     }
                     None => Coeff::Const(v),
@@ -452,9 +430,10 @@ impl Lowering<'_> {
             Coeff::Param(p) => params[p].value,
             Coeff::Const(v) => v,
         };
+        let pre = |v: f32| if of_squares { v * v } else { v };
         for (o, row) in rows.iter().enumerate() {
-            let got = row.iter().map(|(i, c)| xs[*i] * value(c)).sum::<f32>()
-                + bias[o].as_ref().map_or(0.0, value);
+            let got =
+                row.iter().map(|(i, c)| pre(xs[*i]) * value(c)).sum::<f32>() + bias[o].as_ref().map_or(0.0, value);
             if !close(got, expected[o]) {
                 return Err(unsupported(node, "operator is not a separable linear map"));
             }
@@ -470,12 +449,7 @@ impl Lowering<'_> {
         let x = self.operand(node.inputs[var], ParamRole::Activation)?;
         let n_in = self.graph.nodes[x].len();
         let sign = if kind == PoolKind::Max { 1.0 } else { -1.0 };
-        let mut windows = vec![
-            vec![];
-            shape_of(self.model, OutletId::new(node.id, 0))?
-                .iter()
-                .product()
-        ];
+        let mut windows = vec![vec![]; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
         for i in 0..n_in {
             let probe = self.probe_inputs(node, |_, s| {
                 let mut e = vec![0.0; s.iter().product()];
@@ -491,13 +465,8 @@ impl Lowering<'_> {
         let xs = test_values(n_in, node.id);
         let expected = eval(node, self.probe_inputs(node, |_, _| xs.clone())?)?;
         for (w, e) in windows.iter().zip(&expected) {
-            let got = w.iter().map(|&i| xs[i]).fold(f32::NAN, |a, b| {
-                if kind == PoolKind::Max {
-                    a.max(b)
-                } else {
-                    a.min(b)
-                }
-            });
+            let got =
+                w.iter().map(|&i| xs[i]).fold(f32::NAN, |a, b| if kind == PoolKind::Max { a.max(b) } else { a.min(b) });
             if w.is_empty() || !close(got, *e) {
                 return Err(unsupported(node, "pooling windows could not be derived"));
             }
@@ -505,32 +474,71 @@ impl Lowering<'_> {
         self.push(node, Op::Pool { kind, windows }, vec![x])
     }
 
-    fn binary(&mut self, node: &TypedNode, kind: BinaryKind) -> Result<NodeId> {
+    fn binary(&mut self, node: &TypedNode, kind: BinaryKind, swapped: bool) -> Result<NodeId> {
         if node.inputs.len() != 2 {
             return Err(unsupported(node, "expected two operands"));
         }
-        let role = if kind == BinaryKind::Mul {
-            ParamRole::Weight
-        } else {
-            ParamRole::Activation
-        };
-        let lhs = self.operand(node.inputs[0], role)?;
-        let rhs = self.operand(node.inputs[1], role)?;
-        let (shape, lhs_index, rhs_index) =
-            broadcast(&self.graph.nodes[lhs].shape, &self.graph.nodes[rhs].shape)
-                .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))?;
-        let id = self.push(
-            node,
-            Op::Binary {
-                kind,
-                lhs_index,
-                rhs_index,
-            },
-            vec![lhs, rhs],
-        )?;
+        let role = if kind == BinaryKind::Mul { ParamRole::Weight } else { ParamRole::Activation };
+        let (first, second) = if swapped { (1, 0) } else { (0, 1) };
+        let lhs = self.operand(node.inputs[first], role)?;
+        let rhs = self.operand(node.inputs[second], role)?;
+        let (shape, lhs_index, rhs_index) = broadcast(&self.graph.nodes[lhs].shape, &self.graph.nodes[rhs].shape)
+            .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))?;
+        let id = self.push(node, Op::Binary { kind, lhs_index, rhs_index }, vec![lhs, rhs])?;
         if self.graph.nodes[id].shape.iter().product::<usize>() != shape.iter().product::<usize>() {
             return Err(unsupported(node, "broadcast shape differs from tract's"));
         }
         Ok(id)
+    }
+
+    fn select(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let operands =
+            node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
+        let [cond, on_true, on_false] = operands[..] else { return Err(unsupported(node, "expected three operands")) };
+        if !self.booleans.contains(&cond) {
+            return Err(unsupported(node, "condition is not a comparison"));
+        }
+        let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
+        let index = |n: NodeId| {
+            broadcast(&self.graph.nodes[n].shape, &shape)
+                .filter(|(s, _, _)| s.iter().product::<usize>() == shape.iter().product::<usize>())
+                .map(|(_, i, _)| i)
+                .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))
+        };
+        let op = Op::Select { cond_index: index(cond)?, true_index: index(on_true)?, false_index: index(on_false)? };
+        self.push(node, op, vec![cond, on_true, on_false])
+    }
+
+    /// A product of two non-constant tensors: probing with `lhs = e_i` and `rhs` = element
+    /// indices gives, for each output, the pairs `(i, j)` it sums.
+    fn bilinear(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let lhs = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let rhs = self.operand(node.inputs[1], ParamRole::Activation)?;
+        let (n_lhs, n_rhs) = (self.graph.nodes[lhs].len(), self.graph.nodes[rhs].len());
+        let mut rows = vec![vec![]; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
+        for i in 0..n_lhs {
+            let probe = self.probe_inputs(node, |slot, shape| {
+                let n: usize = shape.iter().product();
+                if slot == 0 {
+                    (0..n).map(|k| if k == i { 1.0 } else { 0.0 }).collect()
+                } else {
+                    (1..=n).map(|k| k as f32).collect()
+                }
+            })?;
+            for (o, v) in eval(node, probe)?.into_iter().enumerate() {
+                if v != 0.0 {
+                    let j = as_index(v, n_rhs).ok_or_else(|| unsupported(node, "product is not separable"))?;
+                    rows[o].push((i, j - 1));
+                }
+            }
+        }
+        let (a, b) = (test_values(n_lhs, node.id), test_values(n_rhs, node.id + 1));
+        let expected = eval(node, self.probe_inputs(node, |slot, _| if slot == 0 { a.clone() } else { b.clone() })?)?;
+        for (row, e) in rows.iter().zip(&expected) {
+            if !close(row.iter().map(|&(i, j)| a[i] * b[j]).sum(), *e) {
+                return Err(unsupported(node, "operator is not a separable product"));
+            }
+        }
+        self.push(node, Op::Bilinear { rows }, vec![lhs, rhs])
     }
 }

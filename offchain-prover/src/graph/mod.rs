@@ -26,13 +26,8 @@ impl Model {
     /// Loads `path`, fixing the input shapes (a symbolic batch dimension becomes 1), and lowers it.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = crate::artifacts::read_limited(path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
-        let malformed = |e: TractError| Error::MalformedModel {
-            path: path.into(),
-            reason: format!("{e:#}"),
-        };
-        let mut model = tract_onnx::onnx()
-            .model_for_read(&mut bytes.as_slice())
-            .map_err(malformed)?;
+        let malformed = |e: TractError| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") };
+        let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(malformed)?;
         let inputs = model.input_outlets().map_err(malformed)?.len();
         for i in 0..inputs {
             let fact = model.input_fact(i).map_err(malformed)?.clone();
@@ -40,23 +35,15 @@ impl Model {
                 .shape
                 .dims()
                 .map(|d| {
-                    d.concretize()
-                        .and_then(|d| d.to_i64().ok())
-                        .and_then(|d| usize::try_from(d).ok())
-                        .unwrap_or(1)
+                    d.concretize().and_then(|d| d.to_i64().ok()).and_then(|d| usize::try_from(d).ok()).unwrap_or(1)
                 })
                 .collect::<Vec<_>>();
-            model
-                .set_input_fact(i, f32::fact(shape).into())
-                .map_err(malformed)?;
+            model.set_input_fact(i, f32::fact(shape).into()).map_err(malformed)?;
         }
         let typed = model
             .into_typed()
             .and_then(|m| m.into_decluttered())
-            .map_err(|e| Error::MalformedModel {
-                path: path.into(),
-                reason: format!("{e:#}"),
-            })?;
+            .map_err(|e| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") })?;
         let graph = lower::lower(&typed)?;
         Ok(Model { typed, graph })
     }
@@ -74,16 +61,8 @@ impl Model {
             })
             .collect::<TractResult<TVec<_>>>()
             .map_err(tract_err)?;
-        let outputs = self
-            .typed
-            .clone()
-            .into_runnable()
-            .and_then(|plan| plan.run(tensors))
-            .map_err(tract_err)?;
-        outputs
-            .iter()
-            .map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect()))
-            .collect()
+        let outputs = self.typed.clone().into_runnable().and_then(|plan| plan.run(tensors)).map_err(tract_err)?;
+        outputs.iter().map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect())).collect()
     }
 
     /// Evaluates lookup function `table` of the graph on each of `xs`.
@@ -96,9 +75,7 @@ impl Model {
             .ok()
             .flatten()
             .and_then(|out| out.into_iter().next())
-            .ok_or_else(|| {
-                Error::Tract(format!("cannot evaluate `{}` out of plan", function.name))
-            })?;
+            .ok_or_else(|| Error::Tract(format!("cannot evaluate `{}` out of plan", function.name)))?;
         to_f32s(&out)
     }
 }
@@ -110,9 +87,5 @@ pub(crate) fn tract_err(e: TractError) -> Error {
 /// The elements of `t` as `f32`s, row-major.
 pub(crate) fn to_f32s(t: &Tensor) -> Result<Vec<f32>> {
     let t = t.cast_to::<f32>().map_err(tract_err)?;
-    Ok(t.to_plain_array_view::<f32>()
-        .map_err(tract_err)?
-        .iter()
-        .copied()
-        .collect())
+    Ok(t.to_plain_array_view::<f32>().map_err(tract_err)?.iter().copied().collect())
 }

@@ -4,9 +4,7 @@
 pub mod srs;
 
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
-use halo2_base::halo2_proofs::plonk::{
-    create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey,
-};
+use halo2_base::halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey};
 use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use halo2_base::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
@@ -24,8 +22,7 @@ use crate::error::{Error, Result};
 pub const KEY_FORMAT: SerdeFormat = SerdeFormat::RawBytes;
 
 pub fn keygen(params: &ParamsKZG<Bn256>, circuit: &ModelCircuit) -> Result<ProvingKey<G1Affine>> {
-    let vk =
-        keygen_vk(params, circuit).map_err(|e| Error::Prover(format!("vk generation: {e}")))?;
+    let vk = keygen_vk(params, circuit).map_err(|e| Error::Prover(format!("vk generation: {e}")))?;
     keygen_pk(params, vk, circuit).map_err(|e| Error::Prover(format!("pk generation: {e}")))
 }
 
@@ -51,20 +48,9 @@ pub fn prove(
 }
 
 /// Verifies `proof` for `instances` against `vk`.
-pub fn verify(
-    params: &ParamsKZG<Bn256>,
-    vk: &VerifyingKey<G1Affine>,
-    proof: &[u8],
-    instances: &[Fr],
-) -> Result<()> {
+pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
     let mut transcript = Keccak256Read::<_, G1Affine, Challenge255<_>>::init(proof);
-    verify_proof::<
-        KZGCommitmentScheme<Bn256>,
-        VerifierSHPLONK<'_, Bn256>,
-        _,
-        _,
-        SingleStrategy<'_, Bn256>,
-    >(
+    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
         params.verifier_params(),
         vk,
         SingleStrategy::new(params),
@@ -79,10 +65,7 @@ pub fn vk_to_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
     vk.to_bytes(KEY_FORMAT)
 }
 
-pub fn vk_from_bytes(
-    bytes: &[u8],
-    params: &CircuitParams,
-) -> std::io::Result<VerifyingKey<G1Affine>> {
+pub fn vk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<VerifyingKey<G1Affine>> {
     VerifyingKey::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())
 }
 
@@ -90,9 +73,6 @@ pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {
     pk.to_bytes(KEY_FORMAT)
 }
 
-pub fn pk_from_bytes(
-    bytes: &[u8],
-    params: &CircuitParams,
-) -> std::io::Result<ProvingKey<G1Affine>> {
+pub fn pk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<ProvingKey<G1Affine>> {
     ProvingKey::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())
 }
