@@ -225,12 +225,13 @@ impl Compiled {
         build(stage, shape, q, &inference, function_table(&self.model, &q)?)
     }
 
-    fn srs(&self) -> Result<ParamsKZG<Bn256>> {
-        let path = self.dir.srs();
+    /// The SRS of `visibility`'s circuit, stored at its size so that proving never downsizes.
+    fn srs(&self, visibility: Visibility) -> Result<ParamsKZG<Bn256>> {
+        let path = self.dir.srs(visibility);
         if !path.exists() {
             return Err(Error::NotSetUp(self.dir.0.clone()));
         }
-        srs::load(&path, self.settings.k())
+        srs::load(&path, self.settings.variant(visibility).circuit.k())
     }
 }
 
@@ -262,8 +263,8 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
             .map_err(Error::io(compiled.dir.vk(visibility)))?;
         std::fs::write(compiled.dir.pk(visibility), pfsys::pk_to_bytes(&pk))
             .map_err(Error::io(compiled.dir.pk(visibility)))?;
+        srs::save(&params, &compiled.dir.srs(visibility))?;
     }
-    srs::save(&srs, &compiled.dir.srs())?;
     let vparams = compiled.dir.verifier_params();
     std::fs::write(&vparams, srs::VerifierParams::from_srs(&srs).to_bytes()).map_err(Error::io(vparams))?;
     compiled.dir.save_settings(&compiled.settings)?;
@@ -295,13 +296,16 @@ fn load_pk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<Pr
 
 /// Proves the model's inference on `input`, bound to `binding`.
 pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility) -> Result<ProofFile> {
+    let start = Instant::now();
     let compiled = Compiled::load(dir)?;
+    tracing::debug!(ms = start.elapsed().as_millis() as u64, "model loaded");
     let pk = load_pk(dir, &compiled.settings, visibility)?;
-    let srs = compiled.srs()?;
+    tracing::debug!(ms = start.elapsed().as_millis() as u64, "proving key loaded");
+    let params = compiled.srs(visibility)?;
+    tracing::debug!(ms = start.elapsed().as_millis() as u64, "SRS loaded");
     let start = Instant::now();
     let Built { circuit, laid } = compiled.build(CircuitBuilderStage::Prover, visibility, input, binding)?;
     let witness_ms = start.elapsed().as_millis() as u64;
-    let params = downsized(&srs, circuit.params.k());
     let start = Instant::now();
     let proof = pfsys::prove(&params, &pk, circuit, &laid.instances)?;
     let prove_ms = start.elapsed().as_millis() as u64;

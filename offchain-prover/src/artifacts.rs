@@ -4,7 +4,7 @@
 //! DIR/settings.json     circuit shape, quantisation, commitments (this module's `Settings`)
 //! DIR/network.onnx      the model, copied so the directory is self-contained
 //! DIR/calibration.json  the input calibration ran on, used again for key generation
-//! DIR/kzg.srs           the SRS, downsized to the circuit (written by `setup`)
+//! DIR/{public,private}.srs  the SRS, downsized to each circuit (written by `setup`)
 //! DIR/kzg.vparams       the verifier's part of the SRS: G1 generator, G2, s·G2 (160 bytes)
 //! DIR/{public,private}.vk / .pk   keys for each input visibility (written by `setup`)
 //! ```
@@ -121,8 +121,8 @@ impl ArtifactDir {
     pub fn calibration(&self) -> PathBuf {
         self.0.join("calibration.json")
     }
-    pub fn srs(&self) -> PathBuf {
-        self.0.join("kzg.srs")
+    pub fn srs(&self, v: Visibility) -> PathBuf {
+        self.0.join(format!("{}.srs", v.name()))
     }
     pub fn verifier_params(&self) -> PathBuf {
         self.0.join("kzg.vparams")

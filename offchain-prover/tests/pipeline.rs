@@ -179,7 +179,7 @@ fn missing_or_corrupt_artifacts_are_reported() {
     std::fs::write(&vparams, &honest_vparams).unwrap();
     verify(dir, &proof).unwrap();
 
-    std::fs::write(dir.join("kzg.srs"), b"not an srs").unwrap();
+    std::fs::write(dir.join("public.srs"), b"not an srs").unwrap();
     assert!(matches!(
         prove(dir, &input("1l_relu"), binding, Visibility::Public),
         Err(Error::CorruptArtifact { what: "SRS", .. })

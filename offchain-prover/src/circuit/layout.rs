@@ -78,8 +78,10 @@ pub fn lay_out(
 
     let zero = ctx.load_zero();
     let mut values: Vec<Vec<AssignedValue<Fr>>> = Vec::with_capacity(graph.nodes.len());
+    tracing::debug!(cells = ctx.advice.len(), "parameters committed and inputs assigned");
     for node in &graph.nodes {
         chip.node = node.name.clone();
+        let cells_before = ctx.advice.len();
         let operand = |i: usize| &values[node.inputs[i]];
         let out = match &node.op {
             Op::Input(i) => inputs[*i].clone(),
@@ -191,6 +193,7 @@ pub fn lay_out(
                 out
             }
         };
+        tracing::trace!(node = %node.name, cells = ctx.advice.len() - cells_before, "laid out");
         values.push(out);
     }
 

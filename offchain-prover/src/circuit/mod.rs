@@ -196,6 +196,14 @@ pub fn build(
     let params = match shape {
         Shape::Fixed { params, .. } => params.clone(),
         Shape::Size { .. } => {
+            let stats = builder.statistics();
+            tracing::debug!(
+                advice = ?stats.gate.total_advice_per_phase,
+                fixed = stats.gate.total_fixed,
+                range_lookups = ?stats.total_lookup_advice_per_phase,
+                function_lookups = chip.lookups.len(),
+                "circuit size"
+            );
             let base = builder.calculate_params(Some(MINIMUM_ROWS));
             let usable = (1 << base.k) - MINIMUM_ROWS;
             CircuitParams { lookup_columns: chip.lookups.len().div_ceil(usable), base }
