@@ -22,7 +22,7 @@ use crate::quantize::{bit_length, dequantize, quantize, Quantization};
 /// Scales calibration tries, smallest first: smaller scales give smaller circuits.
 const SCALES: std::ops::RangeInclusive<u32> = 6..=16;
 /// Columns per kind beyond which compilation grows k instead, keeping vk and proof small.
-const MAX_ADVICE_COLUMNS: usize = 4;
+const MAX_ADVICE_COLUMNS: usize = 8;
 const MIN_K: u32 = 8;
 
 /// Float inference with tract: the reference the proved outputs are held to.
@@ -134,13 +134,14 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
             if k > srs::MAX_K {
                 return Err(Error::CircuitTooLarge { k, max: srs::MAX_K });
             }
-            let built = build(
-                CircuitBuilderStage::Keygen,
-                Shape::Size { k: k as usize, lookup_bits: k as usize - 1 },
-                q,
-                &inference,
-                table.clone(),
-            )?;
+            let shape = Shape::Size { k: k as usize, lookup_bits: k as usize - 1 };
+            let built = match build(CircuitBuilderStage::Keygen, shape, q, &inference, table.clone()) {
+                Err(Error::TooManyRows { .. }) => {
+                    k += 1;
+                    continue;
+                }
+                built => built?,
+            };
             let p = &built.circuit.params;
             if p.base.num_advice_per_phase[0] <= MAX_ADVICE_COLUMNS && p.lookup_columns <= MAX_ADVICE_COLUMNS {
                 break built;

@@ -60,6 +60,16 @@ fn honest_witness_satisfies_and_wrong_outputs_do_not() {
 }
 
 #[test]
+fn a_wrong_parameter_witness_is_rejected() {
+    let (mut built, instances) = built("1l_mlp");
+    // Parameters are the first witnesses laid out.
+    let ctx = built.circuit.builder.main(0);
+    let weight = ctx.advice[0].evaluate();
+    ctx.advice[0] = Assigned::Trivial(weight + Fr::one());
+    assert!(!satisfied(&built, instances));
+}
+
+#[test]
 fn a_wrong_lookup_value_violates_the_function_table() {
     let (mut built, mut instances) = built("1l_sigmoid");
     // Change the claimed sigmoid value consistently everywhere it is copied (the advice cell, the

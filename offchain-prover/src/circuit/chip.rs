@@ -31,6 +31,8 @@ pub struct FixedPointChip {
     pub q: Quantization,
     /// `(key, value)` pairs to look up in the function tables.
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
+    /// Poseidon hashes to lay out in the Poseidon region.
+    pub hashes: Vec<super::poseidon::HashJob>,
     pub ranges: Ranges,
     /// The node being laid out, for error messages.
     pub node: String,
@@ -40,7 +42,15 @@ pub struct FixedPointChip {
 
 impl FixedPointChip {
     pub fn new(range: RangeChip<Fr>, q: Quantization) -> Self {
-        Self { range, q, lookups: vec![], ranges: Ranges::default(), node: String::new(), violation: None }
+        Self {
+            range,
+            q,
+            lookups: vec![],
+            hashes: vec![],
+            ranges: Ranges::default(),
+            node: String::new(),
+            violation: None,
+        }
     }
 
     pub fn gate(&self) -> &impl GateInstructions<Fr> {

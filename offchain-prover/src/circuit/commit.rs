@@ -5,21 +5,17 @@
 use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
-use halo2_base::poseidon::hasher::{spec::OptimizedPoseidonSpec, PoseidonHasher};
 use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
 
 use super::chip::FixedPointChip;
+use super::poseidon::{hash, HashJob};
 use crate::quantize::to_field;
 
-/// Poseidon over BN254 with width 3, rate 2, 8 full and 57 partial rounds.
-const T: usize = 3;
-const RATE: usize = 2;
-const R_F: usize = 8;
-const R_P: usize = 57;
 /// Bits a packed field element may hold (below the 254-bit modulus).
 const PACK_BITS: u32 = 252;
 
-/// Commits to `values`, each known to satisfy `|v| < 2^(bits-1)`.
+/// Commits to `values`, each known to satisfy `|v| < 2^(bits-1)`. The hash itself is queued on
+/// the chip and laid out by the Poseidon region.
 pub fn commit(
     chip: &mut FixedPointChip,
     ctx: &mut Context<Fr>,
@@ -31,7 +27,7 @@ pub fn commit(
     let per_element = (PACK_BITS / bits).max(1) as usize;
     let bases: Vec<_> =
         (0..per_element).map(|j| Constant(Fr::from(2).pow_vartime([(bits as usize * j) as u64]))).collect();
-    let packed: Vec<_> = values
+    let mut packed: Vec<_> = values
         .chunks(per_element)
         .map(|chunk| {
             let unsigned: Vec<_> = chunk
@@ -45,10 +41,12 @@ pub fn commit(
             gate.inner_product(ctx, unsigned, bases[..chunk.len()].to_vec())
         })
         .collect();
-    let mut hasher = PoseidonHasher::<Fr, T, RATE>::new(OptimizedPoseidonSpec::new::<R_F, R_P, 0>());
-    hasher.initialize_consts(ctx, &gate);
-    // The length is absorbed first so that vectors of different lengths never collide.
-    let len = ctx.load_constant(Fr::from(values.len() as u64));
-    let inputs: Vec<_> = std::iter::once(len).chain(packed).collect();
-    hasher.hash_fix_len_array(ctx, &gate, &inputs)
+    let len = packed.len();
+    let digest = hash(&packed.iter().map(|c| *c.value()).collect::<Vec<_>>());
+    if len % 2 == 1 {
+        packed.push(ctx.load_zero());
+    }
+    let output = ctx.load_witness(digest);
+    chip.hashes.push(HashJob { inputs: packed, len, output });
+    output
 }

@@ -4,6 +4,7 @@
 pub mod chip;
 pub mod commit;
 pub mod layout;
+pub mod poseidon;
 
 use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, BaseConfig, CircuitBuilderStage};
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
@@ -20,6 +21,7 @@ use crate::graph::Model;
 use crate::quantize::{dequantize, quantize, Quantization};
 use chip::{table_row, FixedPointChip};
 use layout::{lay_out, Inference, Laid};
+use poseidon::{HashJob, PoseidonConfig};
 
 /// Rows at the bottom of the circuit reserved for blinding factors.
 pub const MINIMUM_ROWS: usize = 20;
@@ -75,10 +77,19 @@ pub struct ModelCircuit {
     /// Rows of the function table (fixed), starting with the all-zero row unused lookups hit.
     pub table: Vec<[Fr; 2]>,
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
+    pub hashes: Vec<HashJob>,
+}
+
+impl ModelCircuit {
+    /// Rows the function table and the Poseidon region need.
+    pub fn rows_needed(&self) -> usize {
+        let hash_rows: usize = self.hashes.iter().map(|h| poseidon::rows(h.len)).sum();
+        hash_rows.max(self.table.len())
+    }
 }
 
 impl Circuit<Fr> for ModelCircuit {
-    type Config = (BaseConfig<Fr>, Option<TableConfig>);
+    type Config = (BaseConfig<Fr>, PoseidonConfig, Option<TableConfig>);
     type FloorPlanner = SimpleFloorPlanner;
     type Params = CircuitParams;
 
@@ -92,16 +103,31 @@ impl Circuit<Fr> for ModelCircuit {
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
         let base = BaseConfig::configure(meta, params.base.clone());
+        let poseidon = PoseidonConfig::configure(meta);
         let table = (params.lookup_columns > 0).then(|| TableConfig::configure(meta, params.lookup_columns));
-        (base, table)
+        (base, poseidon, table)
     }
 
     fn configure(_: &mut ConstraintSystem<Fr>) -> Self::Config {
         unreachable!("the circuit is configured from its params")
     }
 
-    fn synthesize(&self, (base, table): Self::Config, mut layouter: impl Layouter<Fr>) -> Result<(), PlonkError> {
+    fn synthesize(
+        &self,
+        (base, poseidon, table): Self::Config,
+        mut layouter: impl Layouter<Fr>,
+    ) -> Result<(), PlonkError> {
         self.builder.synthesize(base, layouter.namespace(|| "model"))?;
+        let witness_only = self.builder.witness_gen_only();
+        layouter.assign_region(
+            || "poseidon",
+            |mut region| {
+                let mut copies =
+                    (!witness_only).then(|| self.builder.core().copy_manager.lock().expect("copy manager"));
+                poseidon.assign(&mut region, &self.hashes, copies.as_deref_mut());
+                Ok(())
+            },
+        )?;
         let Some(table) = table else { return Ok(()) };
         layouter.assign_region(
             || "function table",
@@ -114,7 +140,6 @@ impl Circuit<Fr> for ModelCircuit {
             },
         )?;
         let rows = self.params.usable_rows();
-        let witness_only = self.builder.witness_gen_only();
         layouter.assign_region(
             || "function lookups",
             |mut region| {
@@ -209,10 +234,12 @@ pub fn build(
             CircuitParams { lookup_columns: chip.lookups.len().div_ceil(usable), base }
         }
     };
-    if table.len() > params.usable_rows() {
-        return Err(Error::CircuitTooLarge { k: params.k(), max: params.k() });
+    let circuit = ModelCircuit { builder, params, table, lookups: chip.lookups, hashes: chip.hashes };
+    if circuit.rows_needed() > circuit.params.usable_rows() {
+        let (needed, available, k) = (circuit.rows_needed(), circuit.params.usable_rows(), circuit.params.k());
+        return Err(Error::TooManyRows { needed, available, k });
     }
-    Ok(Built { circuit: ModelCircuit { builder, params, table, lookups: chip.lookups }, laid })
+    Ok(Built { circuit, laid })
 }
 
 /// The ranges a witness-only layout sees, for calibration: no bounds are enforced.
