@@ -324,8 +324,16 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
     })
 }
 
+/// How long verification took: reading the vk (which rebuilds the constraint system and the
+/// evaluation domain) and checking the proof with it.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct VerifyTimings {
+    pub load_vk_ms: f64,
+    pub verify_ms: f64,
+}
+
 /// Verifies `proof` against the artifacts in `dir`.
-pub fn verify(dir: &Path, proof: &ProofFile) -> Result<()> {
+pub fn verify(dir: &Path, proof: &ProofFile) -> Result<VerifyTimings> {
     let dir_paths = ArtifactDir(dir.into());
     let settings = dir_paths.load_settings()?;
     if proof.model_commitment != settings.model_commitment {
@@ -346,7 +354,9 @@ pub fn verify(dir: &Path, proof: &ProofFile) -> Result<()> {
     if fr_to_hex(&instances[0]) != settings.model_commitment {
         return Err(Error::ForeignProof { proof: fr_to_hex(&instances[0]), artifacts: settings.model_commitment });
     }
+    let start = Instant::now();
     let vk = load_vk(dir, &settings, proof.visibility)?;
+    let load_vk_ms = start.elapsed().as_secs_f64() * 1e3;
     let path = dir_paths.verifier_params();
     if !path.exists() {
         return Err(Error::NotSetUp(dir.into()));
@@ -357,5 +367,8 @@ pub fn verify(dir: &Path, proof: &ProofFile) -> Result<()> {
         path,
         reason: "not three compressed BN254 points".into(),
     })?;
-    pfsys::verify(&params.for_circuit(variant.circuit.k()), &vk, &proof.proof_bytes()?, &instances)
+    let bytes = proof.proof_bytes()?;
+    let start = Instant::now();
+    pfsys::verify(&params.for_circuit(variant.circuit.k()), &vk, &bytes, &instances)?;
+    Ok(VerifyTimings { load_vk_ms, verify_ms: start.elapsed().as_secs_f64() * 1e3 })
 }

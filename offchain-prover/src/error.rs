@@ -30,7 +30,9 @@ pub enum Error {
     Accuracy { error: f64, bound: f64 },
     #[error("the circuit needs 2^{k} rows, more than the maximum 2^{max}")]
     CircuitTooLarge { k: u32, max: u32 },
-    #[error("the function table and Poseidon region need {needed} rows but 2^{k} rows leave {available}")]
+    #[error(
+        "the function table, Poseidon region or public instances need {needed} rows but 2^{k} rows leave {available}"
+    )]
     TooManyRows { needed: usize, available: usize, k: u32 },
     #[error("tract failed on the float reference: {0}")]
     Tract(String),

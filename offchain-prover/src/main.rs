@@ -149,11 +149,11 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, Error> {
             json!({ "proof": out, "proof_bytes": proof.proof.len() / 2, "outputs": proof.outputs, "timings": proof.timings })
         }
         Command::Verify { dir, proof } => {
-            zkml_prover::verify(dir, &read_proof(proof)?)?;
+            let timings = zkml_prover::verify(dir, &read_proof(proof)?)?;
             if !json {
-                println!("proof verified");
+                println!("proof verified in {:.1} ms (vk read in {:.1} ms)", timings.verify_ms, timings.load_vk_ms);
             }
-            json!({ "verified": true })
+            json!({ "verified": true, "timings": timings })
         }
     })
 }

@@ -74,17 +74,18 @@ impl TableConfig {
 pub struct ModelCircuit {
     pub builder: BaseCircuitBuilder<Fr>,
     pub params: CircuitParams,
-    /// Rows of the function table (fixed), starting with the all-zero row unused lookups hit.
+    /// Rows of the function table (fixed), starting with the all-zero row that unused lookups hit.
     pub table: Vec<[Fr; 2]>,
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
     pub hashes: Vec<HashJob>,
 }
 
 impl ModelCircuit {
-    /// Rows the function table and the Poseidon region need.
+    /// Rows the function table, the Poseidon region and the instance column need.
     pub fn rows_needed(&self) -> usize {
         let hash_rows: usize = self.hashes.iter().map(|h| poseidon::rows(h.len)).sum();
-        hash_rows.max(self.table.len())
+        let instances = self.builder.assigned_instances.iter().map(Vec::len).max().unwrap_or(0);
+        hash_rows.max(self.table.len()).max(instances)
     }
 }
 
