@@ -24,6 +24,8 @@ const SCALES: std::ops::RangeInclusive<u32> = 6..=16;
 /// Columns per kind beyond which compilation grows k instead, keeping vk and proof small.
 const MAX_ADVICE_COLUMNS: usize = 8;
 const MIN_K: u32 = 8;
+/// Largest k chosen for the sake of a single advice column (see `size_circuit`).
+const SINGLE_COLUMN_MAX_K: u32 = 12;
 
 /// Float inference with tract: the reference the proved outputs are held to.
 pub fn run(model_path: &Path, input: &InputData) -> Result<Vec<Vec<f64>>> {
@@ -129,25 +131,7 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
             private_input: visibility == Visibility::Private,
             binding: Fr::zero(),
         };
-        let mut k = MIN_K.max(bit_length((table.len() + MINIMUM_ROWS) as u128));
-        let built = loop {
-            if k > srs::MAX_K {
-                return Err(Error::CircuitTooLarge { k, max: srs::MAX_K });
-            }
-            let shape = Shape::Size { k: k as usize, lookup_bits: k as usize - 1 };
-            let built = match build(CircuitBuilderStage::Keygen, shape, q, &inference, table.clone()) {
-                Err(Error::TooManyRows { .. }) => {
-                    k += 1;
-                    continue;
-                }
-                built => built?,
-            };
-            let p = &built.circuit.params;
-            if p.base.num_advice_per_phase[0] <= MAX_ADVICE_COLUMNS && p.lookup_columns <= MAX_ADVICE_COLUMNS {
-                break built;
-            }
-            k += 1;
-        };
+        let built = size_circuit(q, &inference, &table)?;
         let num_instances = built.laid.instances.len();
         variants
             .push((Variant { circuit: built.circuit.params.clone(), break_points: None, num_instances }, built.laid));
@@ -173,6 +157,35 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
     };
     dir.save_settings(&settings)?;
     Ok(settings)
+}
+
+/// Chooses k for `inference`'s circuit. Small circuits take the smallest k (up to
+/// `SINGLE_COLUMN_MAX_K`) at which halo2-base needs a single advice column, which also carries
+/// its range lookups: the smallest proof and vk, at a proving time still far below a second.
+/// Larger ones take the smallest k at which at most `MAX_ADVICE_COLUMNS` columns suffice: fewer
+/// rows prove faster.
+fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Result<Built> {
+    let first_k = MIN_K.max(bit_length((table.len() + MINIMUM_ROWS) as u128));
+    let mut fallback = None;
+    for k in first_k..=srs::MAX_K {
+        let shape = Shape::Size { k: k as usize, lookup_bits: k as usize - 1 };
+        let built = match build(CircuitBuilderStage::Keygen, shape, q, inference, table.to_vec()) {
+            Err(Error::TooManyRows { .. }) => continue,
+            built => built?,
+        };
+        let p = &built.circuit.params;
+        let advice = p.base.num_advice_per_phase[0];
+        if advice == 1 && p.lookup_columns <= 1 {
+            return Ok(built);
+        }
+        if fallback.is_none() && advice <= MAX_ADVICE_COLUMNS && p.lookup_columns <= MAX_ADVICE_COLUMNS {
+            fallback = Some(built);
+        }
+        if fallback.is_some() && k >= SINGLE_COLUMN_MAX_K {
+            break;
+        }
+    }
+    fallback.ok_or(Error::CircuitTooLarge { k: srs::MAX_K + 1, max: srs::MAX_K })
 }
 
 /// Where `setup` takes its SRS from.

@@ -8,11 +8,14 @@ pub mod poseidon;
 
 use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, BaseConfig, CircuitBuilderStage};
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
-use halo2_base::halo2_proofs::circuit::{Layouter, SimpleFloorPlanner, Value};
+use std::sync::MutexGuard;
+
+use halo2_base::halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Fixed};
 use halo2_base::halo2_proofs::poly::Rotation;
 use halo2_base::utils::halo2::{constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed};
+use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
 use halo2_base::AssignedValue;
 use serde::{Deserialize, Serialize};
 
@@ -80,7 +83,27 @@ pub struct ModelCircuit {
     pub hashes: Vec<HashJob>,
 }
 
+/// Assigns `cell`'s value at (`column`, `row`) of a raw region and, when constraints are being
+/// built, ties it to the virtual cell with a copy constraint.
+pub(crate) fn copy_advice(
+    region: &mut Region<Fr>,
+    cell: AssignedValue<Fr>,
+    column: Column<Advice>,
+    row: usize,
+    copies: Option<&mut CopyConstraintManager<Fr>>,
+) {
+    let raw = raw_assign_advice(region, column, row, Value::known(*cell.value()));
+    if let Some(copies) = copies {
+        constrain_virtual_equals_external(region, cell, raw.cell(), copies);
+    }
+}
+
 impl ModelCircuit {
+    /// The copy-constraint manager, unless only the witness is being generated.
+    fn copies(&self) -> Option<MutexGuard<'_, CopyConstraintManager<Fr>>> {
+        (!self.builder.witness_gen_only()).then(|| self.builder.core().copy_manager.lock().expect("copy manager"))
+    }
+
     /// Rows the function table, the Poseidon region and the instance column need.
     pub fn rows_needed(&self) -> usize {
         let hash_rows: usize = self.hashes.iter().map(|h| poseidon::rows(h.len)).sum();
@@ -119,13 +142,10 @@ impl Circuit<Fr> for ModelCircuit {
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), PlonkError> {
         self.builder.synthesize(base, layouter.namespace(|| "model"))?;
-        let witness_only = self.builder.witness_gen_only();
         layouter.assign_region(
             || "poseidon",
             |mut region| {
-                let mut copies =
-                    (!witness_only).then(|| self.builder.core().copy_manager.lock().expect("copy manager"));
-                poseidon.assign(&mut region, &self.hashes, copies.as_deref_mut());
+                poseidon.assign(&mut region, &self.hashes, self.copies().as_deref_mut());
                 Ok(())
             },
         )?;
@@ -144,14 +164,10 @@ impl Circuit<Fr> for ModelCircuit {
         layouter.assign_region(
             || "function lookups",
             |mut region| {
-                let mut copies =
-                    (!witness_only).then(|| self.builder.core().copy_manager.lock().expect("copy manager"));
+                let mut copies = self.copies();
                 for (n, pair) in self.lookups.iter().enumerate() {
                     for (cell, column) in pair.iter().zip(table.lookups[n / rows]) {
-                        let raw = raw_assign_advice(&mut region, column, n % rows, Value::known(*cell.value()));
-                        if let Some(copies) = copies.as_mut() {
-                            constrain_virtual_equals_external(&mut region, *cell, raw.cell(), copies);
-                        }
+                        copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
                     }
                 }
                 Ok(())

@@ -21,10 +21,12 @@ use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use halo2_base::halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector};
 use halo2_base::halo2_proofs::poly::Rotation;
-use halo2_base::utils::halo2::{constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed};
+use halo2_base::utils::halo2::{raw_assign_advice, raw_assign_fixed};
 use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
 use halo2_base::AssignedValue;
 use poseidon_primitives::poseidon::primitives::Spec;
+
+use super::copy_advice;
 
 const WIDTH: usize = 3;
 const RATE: usize = 2;
@@ -194,12 +196,6 @@ impl PoseidonConfig {
         mut copies: Option<&mut CopyConstraintManager<Fr>>,
     ) -> usize {
         let mut row = 0;
-        let mut constrain = |region: &mut Region<Fr>, cell: AssignedValue<Fr>, column: Column<Advice>, row: usize| {
-            let raw = raw_assign_advice(region, column, row, Value::known(*cell.value()));
-            if let Some(copies) = copies.as_deref_mut() {
-                constrain_virtual_equals_external(region, cell, raw.cell(), copies);
-            }
-        };
         for job in jobs {
             let values: Vec<Fr> = job.inputs.iter().map(|c| *c.value()).collect();
             let mut state = [Fr::ZERO, Fr::ZERO, capacity(job.len)];
@@ -212,7 +208,7 @@ impl PoseidonConfig {
                     raw_assign_advice(region, self.state[j], row, Value::known(*s));
                 }
                 for (j, cell) in cells.iter().enumerate() {
-                    constrain(region, *cell, self.squares[j], row);
+                    copy_advice(region, *cell, self.squares[j], row, copies.as_deref_mut());
                 }
                 state[0] += chunk[0];
                 state[1] += chunk[1];
@@ -233,7 +229,7 @@ impl PoseidonConfig {
             // The output row: s0 is the hash.
             for (j, s) in state.iter().enumerate() {
                 if j == 0 {
-                    constrain(region, job.output, self.state[0], row);
+                    copy_advice(region, job.output, self.state[0], row, copies.as_deref_mut());
                 } else {
                     raw_assign_advice(region, self.state[j], row, Value::known(*s));
                 }
