@@ -26,6 +26,8 @@ pub enum Error {
          recompile with this input among the calibration inputs"
     )]
     OutOfRange { node: String, value: i128, bound: i128, scale: u32 },
+    #[error("`{function}` at node `{node}` is undefined or overflows at input {input}")]
+    FunctionUndefined { function: String, node: String, input: f64 },
     #[error("no fixed-point scale keeps the error within the accuracy bound: best max error {error} > bound {bound}")]
     Accuracy { error: f64, bound: f64 },
     #[error("the circuit needs 2^{k} rows, more than the maximum 2^{max}")]

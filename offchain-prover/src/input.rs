@@ -10,10 +10,33 @@ use crate::error::{Error, Result};
 /// Upper bound on an input file, so a stray multi-gigabyte file fails fast.
 pub const MAX_INPUT_FILE_BYTES: u64 = 64 << 20;
 
-/// The float inputs of one inference, one flat vector per model input.
+/// The float inputs of one inference, one flat vector per model input. Booleans (as EZKL's
+/// examples of boolean models write them) read as 0 and 1.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputData {
+    #[serde(deserialize_with = "numbers_or_booleans")]
     pub input_data: Vec<Vec<f64>>,
+}
+
+fn numbers_or_booleans<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Vec<f64>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Number(f64),
+        Boolean(bool),
+    }
+    let rows = Vec::<Vec<Value>>::deserialize(deserializer)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|v| match v {
+                    Value::Number(x) => x,
+                    Value::Boolean(b) => f64::from(u8::from(b)),
+                })
+                .collect()
+        })
+        .collect())
 }
 
 impl InputData {
@@ -49,5 +72,25 @@ impl InputData {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans_read_as_zero_and_one() {
+        let data: InputData = serde_json::from_str(r#"{"input_data": [[true, false, 0.5]]}"#).unwrap();
+        assert_eq!(data.input_data, vec![vec![1.0, 0.0, 0.5]]);
+        assert!(serde_json::from_str::<InputData>(r#"{"input_data": [["1"]]}"#).is_err());
+    }
+
+    #[test]
+    fn shapes_and_counts_are_checked() {
+        let data = InputData { input_data: vec![vec![0.0; 6]] };
+        assert!(data.check_shapes(&[vec![2, 3]]).is_ok());
+        assert!(matches!(data.check_shapes(&[vec![7]]), Err(Error::InputLength { got: 6, expected: 7, .. })));
+        assert!(matches!(data.check_shapes(&[vec![6], vec![1]]), Err(Error::InputCount { expected: 2, got: 1 })));
     }
 }

@@ -138,12 +138,17 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, Error> {
             let proof = with_progress("proving", json, || zkml_prover::prove(dir, &input, binding, visibility))?;
             zkml_prover::artifacts::write_json(out, &proof)?;
             if !json {
+                let values: usize = proof.outputs.iter().map(Vec::len).sum();
+                let outputs = if values <= 16 {
+                    serde_json::to_string(&proof.outputs).expect("floats serialise")
+                } else {
+                    format!("{values} values (see the proof file)")
+                };
                 println!(
-                    "proof written to {} ({} bytes, {} ms): outputs {}",
+                    "proof written to {} ({} bytes, {} ms): outputs {outputs}",
                     out.display(),
                     proof.proof.len() / 2,
                     proof.timings.witness_ms + proof.timings.prove_ms,
-                    serde_json::to_string(&proof.outputs).expect("floats serialise")
                 );
             }
             json!({ "proof": out, "proof_bytes": proof.proof.len() / 2, "outputs": proof.outputs, "timings": proof.timings })

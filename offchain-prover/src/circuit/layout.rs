@@ -182,11 +182,10 @@ pub fn lay_out(
                 let ys = model.eval_function(*table, &xs)?;
                 let mut out = Vec::with_capacity(x.len());
                 for (cell, y) in x.iter().zip(ys) {
-                    let y = quantize(y as f64, scale).ok_or_else(|| Error::OutOfRange {
+                    let y = quantize(y as f64, scale).ok_or_else(|| Error::FunctionUndefined {
+                        function: graph.functions[*table].name.clone(),
                         node: node.name.clone(),
-                        value: from_field(cell.value()),
-                        bound: 1i128 << (chip.q.table_bits.max(1) - 1),
-                        scale,
+                        input: dequantize(from_field(cell.value()), scale),
                     })?;
                     out.push(chip.lookup(ctx, *table, *cell, y as i128));
                 }

@@ -35,6 +35,7 @@ const DATA_MOVEMENT: &[&str] = &[
     "Downsample",
     "MultiBroadcastTo",
     "Identity",
+    "Tile",
 ];
 const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
 /// Linear reductions of the squares of their input.

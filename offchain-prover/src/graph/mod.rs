@@ -40,10 +40,16 @@ impl Model {
                 .collect::<Vec<_>>();
             model.set_input_fact(i, f32::fact(shape).into()).map_err(malformed)?;
         }
-        let typed = model
-            .into_typed()
-            .and_then(|m| m.into_decluttered())
-            .map_err(|e| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") })?;
+        let typed = model.into_typed().map_err(malformed)?;
+        // Decluttering normalises operators (Gemm and MatMul into EinSum, ...); where one of its
+        // passes fails on a graph, the typed graph is still a valid reference to lower.
+        let typed = match typed.clone().into_decluttered() {
+            Ok(decluttered) => decluttered,
+            Err(e) => {
+                tracing::warn!("tract could not declutter {}: {e:#}; lowering the typed graph", path.display());
+                typed
+            }
+        };
         let graph = lower::lower(&typed)?;
         Ok(Model { typed, graph })
     }
