@@ -10,6 +10,7 @@ use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use sha2::{Digest, Sha256};
 
 use crate::artifacts::{read_limited, Accuracy, ArtifactDir, Settings, Variant, Visibility, SETTINGS_VERSION};
+use crate::circuit::chip::Ranges;
 use crate::circuit::layout::{quantize_params, Inference};
 use crate::circuit::{build, function_table, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
 use crate::error::{Error, Result};
@@ -75,7 +76,7 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
 
     // Calibration: the smallest scale whose error is within half the bound, else the most
     // accurate one within the bound.
-    let mut best: Option<(u32, f64)> = None;
+    let mut best: Option<(u32, f64, Ranges)> = None;
     for scale in SCALES {
         let params = quantize_params(&model, scale)?;
         let inputs = quantize_inputs(input, scale)?;
@@ -87,33 +88,22 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
             private_input: false,
             binding: Fr::zero(),
         };
-        let (_, laid) = measure(scale, &inference)?;
+        let (ranges, laid) = measure(scale, &inference)?;
         let error = max_error(&dequantize_all(&laid.outputs, scale), &reference);
-        if best.is_none_or(|(_, e)| error < e) {
-            best = Some((scale, error));
+        if best.is_none_or(|(_, e, _)| error < e) {
+            best = Some((scale, error, ranges));
         }
         if error <= bound / 2.0 {
             break;
         }
     }
-    let (scale, error) = best.expect("at least one scale");
+    let (scale, error, measured) = best.expect("at least one scale");
     if error > bound {
         return Err(Error::Accuracy { error, bound });
     }
     let params = quantize_params(&model, scale)?;
     let inputs = quantize_inputs(input, scale)?;
     let param_bits = bit_length(params.iter().map(|p| p.unsigned_abs() as u128).max().unwrap_or(0)) + 1;
-    let measured = {
-        let inference = Inference {
-            model: &model,
-            params: &params,
-            param_bits: 64,
-            inputs: &inputs,
-            private_input: true,
-            binding: Fr::zero(),
-        };
-        measure(scale, &inference)?.0
-    };
     // One bit of headroom over what calibration saw, so nearby inputs prove too.
     let input_bits = bit_length(inputs.iter().flatten().map(|v| v.unsigned_abs() as u128).max().unwrap_or(0)) + 1;
     let bits = measured.value_bits.max(input_bits).max(scale + 2) + 1;
