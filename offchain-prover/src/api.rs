@@ -191,6 +191,7 @@ struct Compiled {
     settings: Settings,
     model: Model,
     params: Vec<i64>,
+    table: std::sync::OnceLock<Vec<[Fr; 2]>>,
 }
 
 impl Compiled {
@@ -199,7 +200,7 @@ impl Compiled {
         let settings = dir.load_settings()?;
         let model = Model::load(&dir.onnx())?;
         let params = quantize_params(&model, settings.quantization.scale)?;
-        Ok(Compiled { dir, settings, model, params })
+        Ok(Compiled { dir, settings, model, params, table: Default::default() })
     }
 
     fn build(
@@ -226,7 +227,21 @@ impl Compiled {
             return Err(Error::NotSetUp(self.dir.0.clone()));
         }
         let shape = Shape::Fixed { params: &variant.circuit, break_points };
-        build(stage, shape, q, &inference, function_table(&self.model, &q)?)
+        // The function table is fixed, so the proving key already holds it: only key generation
+        // and mock proving need it laid out again.
+        let table = match stage {
+            CircuitBuilderStage::Prover => vec![],
+            _ => self.table()?.to_vec(),
+        };
+        build(stage, shape, q, &inference, table)
+    }
+
+    /// The function table, sampled once per loaded model.
+    fn table(&self) -> Result<&[[Fr; 2]]> {
+        if self.table.get().is_none() {
+            let _ = self.table.set(function_table(&self.model, &self.settings.quantization)?);
+        }
+        Ok(self.table.get().expect("set above"))
     }
 
     /// The SRS of `visibility`'s circuit, stored at its size so that proving never downsizes.
