@@ -52,6 +52,8 @@ pub enum Error {
     BadBinding(String),
     #[error("proof does not verify: {0}")]
     InvalidProof(String),
+    #[error("proof verifies but is followed by {0} trailing bytes")]
+    TrailingProofBytes(usize),
     #[error("proving failed: {0}")]
     Prover(String),
 }

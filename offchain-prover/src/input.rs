@@ -19,24 +19,22 @@ pub struct InputData {
 }
 
 fn numbers_or_booleans<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Vec<f64>>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Value {
-        Number(f64),
-        Boolean(bool),
-    }
+    use serde::de::Error as _;
+    use serde_json::Value;
+    // Read through `Value` rather than an untagged enum: untagged enums cannot see numbers when
+    // serde_json's `arbitrary_precision` is on, as it is in a node (sp-genesis-builder enables it).
     let rows = Vec::<Vec<Value>>::deserialize(deserializer)?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|row| {
             row.into_iter()
                 .map(|v| match v {
-                    Value::Number(x) => x,
-                    Value::Boolean(b) => f64::from(u8::from(b)),
+                    Value::Number(n) => n.as_f64().ok_or_else(|| D::Error::custom(format!("{n} is not a float"))),
+                    Value::Bool(b) => Ok(f64::from(u8::from(b))),
+                    other => Err(D::Error::custom(format!("expected a number or a boolean, found `{other}`"))),
                 })
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 impl InputData {

@@ -4,6 +4,7 @@
 pub mod srs;
 
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_base::halo2_proofs::halo2curves::CurveAffine;
 use halo2_base::halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey};
 use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use halo2_base::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
@@ -47,9 +48,11 @@ pub fn prove(
     Ok(transcript.finalize())
 }
 
-/// Verifies `proof` for `instances` against `vk`.
+/// Verifies `proof` for `instances` against `vk`. A proof must be exactly the transcript: trailing
+/// bytes would give one proof many encodings.
 pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
-    let mut transcript = Keccak256Read::<_, G1Affine, Challenge255<_>>::init(proof);
+    let mut rest = proof;
+    let mut transcript = Keccak256Read::<_, G1Affine, Challenge255<_>>::init(&mut rest);
     verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
         params.verifier_params(),
         vk,
@@ -57,16 +60,26 @@ pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u
         &[&[instances]],
         &mut transcript,
     )
-    .map(|_| ())
-    .map_err(|e| Error::InvalidProof(e.to_string()))
+    .map_err(|e| Error::InvalidProof(e.to_string()))?;
+    match rest.len() {
+        0 => Ok(()),
+        trailing => Err(Error::TrailingProofBytes(trailing)),
+    }
 }
 
 pub fn vk_to_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
     vk.to_bytes(KEY_FORMAT)
 }
 
+/// Reads a verifying key. The raw format checks only that coordinates are below the modulus, so
+/// every commitment is checked to lie on the curve here.
 pub fn vk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<VerifyingKey<G1Affine>> {
-    VerifyingKey::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())
+    let vk = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())?;
+    let mut points = vk.fixed_commitments().iter().chain(vk.permutation().commitments());
+    if !points.all(|p| bool::from(p.is_on_curve())) {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a commitment is not on the curve"));
+    }
+    Ok(vk)
 }
 
 pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {

@@ -1,0 +1,302 @@
+//! Benchmarks of every call, with a real model, verifying key and proofs ([`Fixture`]).
+
+use super::*;
+use crate::fixture::{Fixture, GENESIS_HASH, REQUEST};
+use crate::pallet::{FalconSignature, KzgVerifierParams, ModelDescription, OutputOf, ProofOf};
+use codec::{Decode, Encode};
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_support::traits::{EnsureOrigin, Get};
+use frame_support::BoundedVec;
+use frame_system::pallet_prelude::BlockNumberFor;
+use frame_system::RawOrigin;
+use sp_runtime::traits::{Bounded, One, StaticLookup};
+use zkml_primitives::{CircuitSettings, ModelId};
+
+fn bounded<T: Clone, S: Get<u32>>(v: &[T]) -> BoundedVec<T, S> {
+    BoundedVec::truncate_from(v.to_vec())
+}
+
+fn funded<T: Config>(name: &'static str) -> T::AccountId {
+    let who = account(name, 0, 0);
+    T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 4u32.into());
+    who
+}
+
+fn description<T: Config>(fixture: &Fixture, input_len: u32) -> ModelDescription<T> {
+    ModelDescription {
+        name: bounded(&[b'm'; 32][..T::MaxNameLength::get().min(32) as usize]),
+        onnx_hash: fixture.onnx_hash,
+        commitment: fixture.commitment,
+        input_shape: bounded(&[input_len]),
+        input_len,
+        output_len: fixture.output.len() as u32,
+        input_scale: fixture.scale,
+        output_scale: fixture.scale,
+        visibility: InputVisibility::Public,
+    }
+}
+
+/// Registers the fixture's model directly in storage, as if `register_model` had run, with an
+/// input of `input_len` integers (the real one unless a request benchmark needs another length).
+fn stored_model<T: Config>(fixture: &Fixture, input_len: u32) -> ModelId {
+    VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixture.kzg_params.clone()));
+    let owner = funded::<T>("owner");
+    let d = description::<T>(fixture, input_len);
+    let model = NextModelId::<T>::get();
+    Models::<T>::insert(
+        model,
+        ModelInfo::<T> {
+            owner,
+            name: d.name,
+            onnx_hash: d.onnx_hash,
+            commitment: d.commitment,
+            vk_hash: sp_io::hashing::blake2_256(&fixture.vk),
+            input_shape: d.input_shape,
+            input_len,
+            output_len: d.output_len,
+            input_scale: d.input_scale,
+            output_scale: d.output_scale,
+            visibility: d.visibility,
+            publisher_key: None,
+            deposit: Default::default(),
+            status: ModelStatus::Active,
+            registered_at: frame_system::Pallet::<T>::block_number(),
+        },
+    );
+    Circuits::<T>::insert(model, Circuit::<T> { settings: bounded(&fixture.settings), vk: bounded(&fixture.vk) });
+    ActiveModels::<T>::mutate(|n| *n += 1);
+    NextModelId::<T>::put(model + 1);
+    model
+}
+
+/// The benchmark prover, registered with the fixture's Falcon key, and its bound proof.
+fn prover<T: Config>(fixture: &Fixture, for_request: bool) -> (T::AccountId, crate::fixture::BoundProof) {
+    let prover = funded::<T>("prover");
+    Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixture.falcon_public_key.clone()));
+    let proof = fixture
+        .proof_for(&prover.encode(), for_request)
+        .expect("the fixture has proofs for 8- and 32-byte account ids")
+        .clone();
+    (prover, proof)
+}
+
+#[benchmarks]
+pub(crate) mod benchmarks {
+    use super::*;
+
+    /// Runs the setup and the call of benchmark `name`, with `recording` around the call only:
+    /// the native weight generator times what `run_benchmark` would.
+    #[cfg(test)]
+    pub(crate) fn run_recorded<T: Config>(
+        name: &str,
+        components: &[(BenchmarkParameter, u32)],
+        recording: &mut impl frame_benchmarking::Recording,
+    ) -> Result<(), BenchmarkError> {
+        macro_rules! dispatch {
+            ($($benchmark:ident),*) => {
+                match name {
+                    $(stringify!($benchmark) => <$benchmark as frame_benchmarking::BenchmarkingSetup<T>>::instance(
+                        &$benchmark, recording, components, true,
+                    ),)*
+                    _ => Err(BenchmarkError::Stop("no such benchmark")),
+                }
+            };
+        }
+        dispatch!(
+            register_model,
+            pause_model,
+            resume_model,
+            retire_model,
+            set_verifier_params,
+            register_prover,
+            deregister_prover,
+            request_inference,
+            submit_result,
+            submit_inference,
+            cancel_expired
+        )
+    }
+
+    #[benchmark]
+    fn register_model() -> Result<(), BenchmarkError> {
+        let fixture = Fixture::load();
+        VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixture.kzg_params.clone()));
+        let owner = funded::<T>("owner");
+        let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+        let settings: CircuitSettings = Decode::decode(&mut &fixture.settings[..]).expect("fixture settings");
+        let input_len = settings.num_instances - 2 - fixture.output.len() as u32;
+        let attestation = Some((bounded(&fixture.falcon_public_key), bounded(&fixture.publisher_signature)));
+
+        #[extrinsic_call]
+        _(
+            origin as T::RuntimeOrigin,
+            T::Lookup::unlookup(owner),
+            description::<T>(&fixture, input_len),
+            bounded(&fixture.settings),
+            bounded(&fixture.vk),
+            attestation,
+        );
+
+        assert_eq!(ActiveModels::<T>::get(), 1);
+        Ok(())
+    }
+
+    #[benchmark]
+    fn pause_model() -> Result<(), BenchmarkError> {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, model);
+
+        assert_eq!(Models::<T>::get(model).map(|m| m.status), Some(ModelStatus::Paused));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn resume_model() -> Result<(), BenchmarkError> {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        Models::<T>::mutate(model, |m| m.as_mut().map(|m| m.status = ModelStatus::Paused));
+        let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, model);
+
+        assert_eq!(Models::<T>::get(model).map(|m| m.status), Some(ModelStatus::Active));
+        Ok(())
+    }
+
+    #[benchmark]
+    fn retire_model() -> Result<(), BenchmarkError> {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, model);
+
+        assert!(Circuits::<T>::get(model).is_none());
+        Ok(())
+    }
+
+    #[benchmark]
+    fn set_verifier_params() -> Result<(), BenchmarkError> {
+        let fixture = Fixture::load();
+        let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+        #[extrinsic_call]
+        _(origin as T::RuntimeOrigin, bounded(&fixture.kzg_params));
+
+        assert!(VerifierParams::<T>::get().is_some());
+        Ok(())
+    }
+
+    #[benchmark]
+    fn register_prover() {
+        let fixture = Fixture::load();
+        let prover: T::AccountId = whitelisted_caller();
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(prover.clone()), bounded(&fixture.falcon_public_key));
+
+        assert!(Provers::<T>::contains_key(&prover));
+    }
+
+    #[benchmark]
+    fn deregister_prover() {
+        let fixture = Fixture::load();
+        let prover: T::AccountId = whitelisted_caller();
+        Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixture.falcon_public_key.clone()));
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(prover.clone()));
+
+        assert!(!Provers::<T>::contains_key(&prover));
+    }
+
+    #[benchmark]
+    fn request_inference(i: Linear<1, { T::MaxInputLength::get() }>) {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, i);
+        let requester = funded::<T>("requester");
+        let input: BoundedVec<i64, T::MaxInputLength> = bounded(&alloc::vec![-7; i as usize]);
+        let deadline = frame_system::Pallet::<T>::block_number() + T::MaxRequestLifetime::get();
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(requester), model, input, 1_000u32.into(), deadline);
+
+        assert!(PendingRequests::<T>::contains_key(model, 0));
+    }
+
+    #[benchmark]
+    fn submit_result() {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        frame_system::BlockHash::<T>::insert(
+            BlockNumberFor::<T>::default(),
+            T::Hash::decode(&mut &GENESIS_HASH[..]).expect("32-byte hashes"),
+        );
+        let requester = funded::<T>("requester");
+        NextRequestId::<T>::put(REQUEST);
+        let deadline = frame_system::Pallet::<T>::block_number() + BlockNumberFor::<T>::one();
+        Pallet::<T>::request_inference(
+            RawOrigin::Signed(requester).into(),
+            model,
+            bounded(&fixture.input),
+            1_000u32.into(),
+            deadline,
+        )
+        .expect("the request is valid");
+        let (prover, bound) = prover::<T>(&fixture, true);
+        let output: OutputOf<T> = bounded(&fixture.output);
+        let proof: ProofOf<T> = bounded(&bound.proof);
+        let signature: FalconSignature = bounded(&bound.attestation);
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(prover), REQUEST, output, proof, signature);
+
+        assert!(Results::<T>::contains_key(REQUEST));
+    }
+
+    #[benchmark]
+    fn submit_inference() {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let (prover, bound) = prover::<T>(&fixture, false);
+        let output: OutputOf<T> = bounded(&fixture.output);
+        let proof: ProofOf<T> = bounded(&bound.proof);
+        let input = Input::<T>::Public(bounded(&fixture.input));
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(prover.clone()), model, input, output, proof);
+
+        assert_eq!(Nonces::<T>::get(&prover), 1);
+    }
+
+    #[benchmark]
+    fn cancel_expired() {
+        let fixture = Fixture::load();
+        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let requester = funded::<T>("requester");
+        let deadline = frame_system::Pallet::<T>::block_number() + BlockNumberFor::<T>::one();
+        Pallet::<T>::request_inference(
+            RawOrigin::Signed(requester.clone()).into(),
+            model,
+            bounded(&fixture.input),
+            1_000u32.into(),
+            deadline,
+        )
+        .expect("the request is valid");
+        frame_system::Pallet::<T>::set_block_number(deadline + BlockNumberFor::<T>::one());
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(requester), 0);
+
+        assert!(Requests::<T>::get(0).is_none());
+    }
+
+    impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

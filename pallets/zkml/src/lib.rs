@@ -1,0 +1,746 @@
+//! # pallet-zkml
+//!
+//! A registry of machine-learning models and a market for their inferences, where a result is
+//! accepted only with a zero-knowledge proof that the registered model produced it.
+//!
+//! - Governance ([`Config::RegisterOrigin`]) registers a model: the commitment to its quantised
+//!   weights, its circuit settings and verifying key. It can pause, resume and retire it.
+//! - A dApp either requests an inference ([`Pallet::request_inference`]), with a fee held until a
+//!   prover earns it, or proves one itself and records it ([`Pallet::submit_inference`]).
+//! - A registered prover submits a result with a halo2 proof and a Falcon-512 attestation
+//!   ([`Pallet::submit_result`]). The pallet builds the public instances from chain state, checks
+//!   both through native host functions ([`zkml_primitives::zkml`]) and pays the prover.
+//!
+//! The public instances are, in order: the model commitment, the input (or its commitment), the
+//! output, and a binding derived from the request (or a nonce) and the submitter, so that a proof
+//! seen in the pool is worthless to anyone else.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(any(test, feature = "runtime-benchmarks"))]
+pub mod fixture;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+#[cfg(all(test, feature = "runtime-benchmarks"))]
+mod weights_generator;
+
+use alloc::vec::Vec;
+use frame_support::traits::fungible::{Inspect, Mutate, MutateHold};
+use zkml_primitives::VerifyError;
+
+/// The balance type of the pallet's currency.
+pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use codec::Encode;
+    use frame_support::pallet_prelude::*;
+    use frame_support::traits::tokens::{Fortitude, Precision, Restriction};
+    use frame_support::traits::EnsureOrigin;
+    use frame_system::pallet_prelude::*;
+    use sp_runtime::traits::{Saturating, StaticLookup, Zero};
+    use zkml_primitives::{
+        attestation_message, binding, fixed_to_field, is_canonical_field, zkml, BindingContext, CircuitSettings,
+        FieldBytes, ModelId, RequestId, FALCON512_MAX_SIGNATURE_BYTES, FALCON512_PUBLIC_KEY_BYTES,
+        KZG_VERIFIER_PARAMS_BYTES,
+    };
+
+    /// The KZG verifier parameters: G1 generator, G2 and s·G2, compressed.
+    pub type KzgVerifierParams = BoundedVec<u8, ConstU32<KZG_VERIFIER_PARAMS_BYTES>>;
+    /// A Falcon-512 signature.
+    pub type FalconSignature = BoundedVec<u8, ConstU32<FALCON512_MAX_SIGNATURE_BYTES>>;
+    pub type ProofOf<T> = BoundedVec<u8, <T as Config>::MaxProofLength>;
+    pub type OutputOf<T> = BoundedVec<i64, <T as Config>::MaxOutputLength>;
+    type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+    #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config: frame_system::Config {
+        /// The overarching event type.
+        #[allow(deprecated)]
+        type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+        /// The overarching hold reason.
+        type RuntimeHoldReason: From<HoldReason>;
+        /// Holds model deposits and request fees.
+        type Currency: Mutate<Self::AccountId> + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+        /// Registers, pauses, resumes and retires models, and sets the KZG verifier parameters.
+        type RegisterOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// Most models registered and not retired.
+        #[pallet::constant]
+        type MaxModels: Get<u32>;
+        #[pallet::constant]
+        type MaxNameLength: Get<u32>;
+        /// Most dimensions of an input shape.
+        #[pallet::constant]
+        type MaxShapeDims: Get<u32>;
+        /// Most bytes of encoded circuit settings.
+        #[pallet::constant]
+        type MaxSettingsLength: Get<u32>;
+        /// Most bytes of a verifying key.
+        #[pallet::constant]
+        type MaxVkLength: Get<u32>;
+        /// Most bytes of a proof.
+        #[pallet::constant]
+        type MaxProofLength: Get<u32>;
+        /// Most integers in a model's input.
+        #[pallet::constant]
+        type MaxInputLength: Get<u32>;
+        /// Most integers in a model's output.
+        #[pallet::constant]
+        type MaxOutputLength: Get<u32>;
+        /// Deposit held for a model, on top of [`Config::DepositPerByte`].
+        #[pallet::constant]
+        type DepositBase: Get<BalanceOf<Self>>;
+        /// Deposit held per byte a model stores.
+        #[pallet::constant]
+        type DepositPerByte: Get<BalanceOf<Self>>;
+        /// Longest a request may wait for a result, in blocks.
+        #[pallet::constant]
+        type MaxRequestLifetime: Get<BlockNumberFor<Self>>;
+        /// Weights of this pallet's calls.
+        type WeightInfo: WeightInfo;
+    }
+
+    /// Why the pallet holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// The storage deposit of a registered model.
+        ModelDeposit,
+        /// The fee of a pending inference request.
+        InferenceFee,
+    }
+
+    /// The id the next registered model gets.
+    #[pallet::storage]
+    pub type NextModelId<T> = StorageValue<_, ModelId, ValueQuery>;
+
+    /// Every model ever registered, retired ones included.
+    #[pallet::storage]
+    pub type Models<T: Config> = StorageMap<_, Twox64Concat, ModelId, ModelInfo<T>>;
+
+    /// The circuit of each model that is not retired. Kept apart from [`Models`] so that reading a
+    /// model's description does not load its verifying key.
+    #[pallet::storage]
+    pub type Circuits<T: Config> = StorageMap<_, Twox64Concat, ModelId, Circuit<T>>;
+
+    /// Models registered and not retired; at most [`Config::MaxModels`].
+    #[pallet::storage]
+    pub type ActiveModels<T> = StorageValue<_, u32, ValueQuery>;
+
+    /// The KZG verifier parameters every proof is checked with: the G1 generator, G2 and s·G2 of
+    /// the SRS the keys were made from. Set at genesis, changed only by governance.
+    #[pallet::storage]
+    pub type VerifierParams<T> = StorageValue<_, KzgVerifierParams>;
+
+    /// Registered provers and their Falcon-512 public keys.
+    #[pallet::storage]
+    pub type Provers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, FalconPublicKey>;
+
+    /// The id the next request (or self-proved inference) gets.
+    #[pallet::storage]
+    pub type NextRequestId<T> = StorageValue<_, RequestId, ValueQuery>;
+
+    /// Requests, pending or fulfilled. Cancelled requests are removed.
+    #[pallet::storage]
+    pub type Requests<T: Config> = StorageMap<_, Twox64Concat, RequestId, Request<T>>;
+
+    /// The verified result of each fulfilled request.
+    #[pallet::storage]
+    pub type Results<T: Config> = StorageMap<_, Twox64Concat, RequestId, VerifiedResult<T>>;
+
+    /// The pending requests of each model, for provers and clients to page through.
+    #[pallet::storage]
+    pub type PendingRequests<T> = StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, RequestId, ()>;
+
+    /// Each account's next nonce for self-proved inferences: part of their binding.
+    #[pallet::storage]
+    pub type Nonces<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
+
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// The KZG verifier parameters (160 bytes), if proofs are to be checked from genesis.
+        pub verifier_params: Option<Vec<u8>>,
+        #[serde(skip)]
+        pub _config: core::marker::PhantomData<T>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            if let Some(params) = &self.verifier_params {
+                let params = Pallet::<T>::checked_verifier_params(params.clone())
+                    .expect("genesis KZG verifier parameters must be three compressed points (160 bytes)");
+                VerifierParams::<T>::put(params);
+            }
+        }
+    }
+
+    #[pallet::event]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// Governance registered a model.
+        ModelRegistered { model: ModelId, owner: T::AccountId, commitment: FieldBytes, deposit: BalanceOf<T> },
+        /// A model stopped taking requests and results.
+        ModelPaused { model: ModelId },
+        /// A paused model takes requests and results again.
+        ModelResumed { model: ModelId },
+        /// A model was retired and its deposit released.
+        ModelRetired { model: ModelId, deposit_released: BalanceOf<T> },
+        /// Governance changed the KZG verifier parameters.
+        VerifierParamsSet,
+        /// An account registered (or replaced) its Falcon-512 key as a prover.
+        ProverRegistered { prover: T::AccountId },
+        /// An account stopped being a prover.
+        ProverDeregistered { prover: T::AccountId },
+        /// A dApp requested an inference; its fee is held until the deadline.
+        InferenceRequested {
+            request: RequestId,
+            model: ModelId,
+            requester: T::AccountId,
+            fee: BalanceOf<T>,
+            deadline: BlockNumberFor<T>,
+        },
+        /// A proof-verified result was recorded, for a request or self-proved.
+        InferenceVerified {
+            request: RequestId,
+            model: ModelId,
+            output: OutputOf<T>,
+            prover: T::AccountId,
+            fee: BalanceOf<T>,
+        },
+        /// An expired request was cancelled and its fee refunded.
+        RequestCancelled { request: RequestId, requester: T::AccountId, refunded: BalanceOf<T> },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// [`Config::MaxModels`] models are already registered and not retired.
+        TooManyModels,
+        /// No model has this id.
+        ModelNotFound,
+        /// The model is paused or retired.
+        ModelNotActive,
+        /// The model is not paused.
+        ModelNotPaused,
+        /// The model is already retired.
+        ModelRetired,
+        /// The input length is not the product of the input shape.
+        InputShapeMismatch,
+        /// The circuit settings do not decode.
+        MalformedSettings,
+        /// The circuit settings describe a circuit outside the verifier's bounds.
+        SettingsOutOfBounds,
+        /// The settings' instance count is not 1 + input + output + 1 for this visibility.
+        InstanceCountMismatch,
+        /// The verifying key does not deserialise for its settings.
+        MalformedVerifyingKey,
+        /// The KZG verifier parameters are not three compressed curve points.
+        MalformedVerifierParams,
+        /// No KZG verifier parameters are set.
+        VerifierParamsNotSet,
+        /// The model commitment is not a canonical field element.
+        MalformedCommitment,
+        /// The publisher's Falcon signature over the model commitment does not verify.
+        BadPublisherSignature,
+        /// The account is already a prover with this key.
+        ProverAlreadyRegistered,
+        /// The account is not a registered prover.
+        ProverNotRegistered,
+        /// The Falcon-512 public key is not 897 bytes.
+        MalformedFalconKey,
+        /// The input has the wrong number of integers for the model.
+        InputLength,
+        /// The output has the wrong number of integers for the model.
+        OutputLength,
+        /// The input's visibility (public or committed) is not the model's.
+        WrongInputVisibility,
+        /// The deadline is not after the current block.
+        DeadlineInPast,
+        /// The deadline is further away than [`Config::MaxRequestLifetime`].
+        DeadlineTooFar,
+        /// No request has this id.
+        RequestNotFound,
+        /// The request is already fulfilled.
+        AlreadyFulfilled,
+        /// The request's deadline has passed.
+        RequestExpired,
+        /// The request's deadline has not passed and its model is not retired.
+        RequestNotExpired,
+        /// The prover's Falcon-512 attestation does not verify.
+        BadAttestation,
+        /// An instance is not a canonical field element.
+        MalformedInstance,
+        /// The proof does not verify for the instances the pallet built.
+        InvalidProof,
+        /// The proof verifies but has trailing bytes.
+        TrailingProofBytes,
+    }
+
+    impl<T: Config> From<VerifyError> for Error<T> {
+        fn from(error: VerifyError) -> Self {
+            match error {
+                VerifyError::MalformedSettings => Error::MalformedSettings,
+                VerifyError::SettingsOutOfBounds => Error::SettingsOutOfBounds,
+                VerifyError::MalformedVerifyingKey => Error::MalformedVerifyingKey,
+                VerifyError::MalformedKzgParams => Error::MalformedVerifierParams,
+                VerifyError::InstanceCount => Error::InstanceCountMismatch,
+                VerifyError::MalformedInstance => Error::MalformedInstance,
+                VerifyError::InvalidProof => Error::InvalidProof,
+                VerifyError::TrailingProofBytes => Error::TrailingProofBytes,
+            }
+        }
+    }
+
+    /// What `register_model` takes to describe a model, apart from its circuit.
+    #[derive(
+        CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo,
+    )]
+    #[scale_info(skip_type_params(T))]
+    pub struct ModelDescription<T: Config> {
+        pub name: BoundedVec<u8, T::MaxNameLength>,
+        /// SHA-256 of the ONNX file.
+        pub onnx_hash: [u8; 32],
+        /// Poseidon commitment to the quantised weights, as a little-endian field element.
+        pub commitment: FieldBytes,
+        pub input_shape: BoundedVec<u32, T::MaxShapeDims>,
+        pub input_len: u32,
+        pub output_len: u32,
+        pub input_scale: u8,
+        pub output_scale: u8,
+        pub visibility: InputVisibility,
+    }
+
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// Registers a model: its description, circuit settings and verifying key, with an optional
+        /// Falcon-512 attestation `(public key, signature)` by the publisher over the commitment.
+        ///
+        /// Origin: [`Config::RegisterOrigin`]. A deposit proportional to the bytes stored is held
+        /// from `owner` until the model is retired. Fails if the verifying key does not deserialise
+        /// for its settings, or the settings do not match the model's input and output sizes.
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::WeightInfo::register_model())]
+        pub fn register_model(
+            origin: OriginFor<T>,
+            owner: AccountIdLookupOf<T>,
+            description: ModelDescription<T>,
+            settings: BoundedVec<u8, T::MaxSettingsLength>,
+            vk: BoundedVec<u8, T::MaxVkLength>,
+            publisher_attestation: Option<(FalconPublicKey, FalconSignature)>,
+        ) -> DispatchResult {
+            T::RegisterOrigin::ensure_origin(origin)?;
+            let owner = T::Lookup::lookup(owner)?;
+            let active = ActiveModels::<T>::get();
+            ensure!(active < T::MaxModels::get(), Error::<T>::TooManyModels);
+            let ModelDescription {
+                name,
+                onnx_hash,
+                commitment,
+                input_shape,
+                input_len,
+                output_len,
+                input_scale,
+                output_scale,
+                visibility,
+            } = description;
+            let shape_len = input_shape.iter().try_fold(1u32, |n, &d| n.checked_mul(d));
+            ensure!(shape_len == Some(input_len), Error::<T>::InputShapeMismatch);
+            ensure!(input_len <= T::MaxInputLength::get(), Error::<T>::InputLength);
+            ensure!(output_len <= T::MaxOutputLength::get(), Error::<T>::OutputLength);
+            ensure!(is_canonical_field(&commitment), Error::<T>::MalformedCommitment);
+
+            let decoded = CircuitSettings::decode_valid(&settings).map_err(Error::<T>::from)?;
+            let inputs = match visibility {
+                InputVisibility::Public => input_len,
+                InputVisibility::Hashed => 1,
+            };
+            ensure!(decoded.num_instances == 1 + inputs + output_len + 1, Error::<T>::InstanceCountMismatch);
+            let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
+            // Only the key's parsing is checked: an empty proof stops right after it.
+            let instances = alloc::vec![[0u8; 32]; decoded.num_instances as usize];
+            match zkml::verify_halo2(&settings, &vk, &[], instances, &kzg).0 {
+                Err(VerifyError::InvalidProof) => {}
+                Err(error) => return Err(Error::<T>::from(error).into()),
+                Ok(()) => return Err(Error::<T>::MalformedVerifyingKey.into()),
+            }
+
+            let publisher_key = match publisher_attestation {
+                Some((key, signature)) => {
+                    ensure!(key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
+                    ensure!(zkml::falcon512_verify(&key, &commitment, &signature), Error::<T>::BadPublisherSignature);
+                    Some(key)
+                }
+                None => None,
+            };
+
+            let model = NextModelId::<T>::get();
+            let mut info = ModelInfo::<T> {
+                owner: owner.clone(),
+                name,
+                onnx_hash,
+                commitment,
+                vk_hash: sp_io::hashing::blake2_256(&vk),
+                input_shape,
+                input_len,
+                output_len,
+                input_scale,
+                output_scale,
+                visibility,
+                publisher_key,
+                deposit: Zero::zero(),
+                status: ModelStatus::Active,
+                registered_at: frame_system::Pallet::<T>::block_number(),
+            };
+            let circuit = Circuit::<T> { settings, vk };
+            let bytes = (info.encoded_size() + circuit.encoded_size()) as u32;
+            info.deposit = T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()));
+            T::Currency::hold(&HoldReason::ModelDeposit.into(), &owner, info.deposit)?;
+
+            let deposit = info.deposit;
+            Models::<T>::insert(model, info);
+            Circuits::<T>::insert(model, circuit);
+            ActiveModels::<T>::put(active + 1);
+            NextModelId::<T>::put(model.saturating_add(1));
+            Self::deposit_event(Event::ModelRegistered { model, owner, commitment, deposit });
+            Ok(())
+        }
+
+        /// Stops a model taking requests and results. Origin: [`Config::RegisterOrigin`].
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::pause_model())]
+        pub fn pause_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+            T::RegisterOrigin::ensure_origin(origin)?;
+            Models::<T>::try_mutate(model, |info| {
+                let info = info.as_mut().ok_or(Error::<T>::ModelNotFound)?;
+                ensure!(info.status == ModelStatus::Active, Error::<T>::ModelNotActive);
+                info.status = ModelStatus::Paused;
+                Ok::<_, Error<T>>(())
+            })?;
+            Self::deposit_event(Event::ModelPaused { model });
+            Ok(())
+        }
+
+        /// Lets a paused model take requests and results again. Origin:
+        /// [`Config::RegisterOrigin`].
+        #[pallet::call_index(2)]
+        #[pallet::weight(T::WeightInfo::resume_model())]
+        pub fn resume_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+            T::RegisterOrigin::ensure_origin(origin)?;
+            Models::<T>::try_mutate(model, |info| {
+                let info = info.as_mut().ok_or(Error::<T>::ModelNotFound)?;
+                ensure!(info.status == ModelStatus::Paused, Error::<T>::ModelNotPaused);
+                info.status = ModelStatus::Active;
+                Ok::<_, Error<T>>(())
+            })?;
+            Self::deposit_event(Event::ModelResumed { model });
+            Ok(())
+        }
+
+        /// Retires a model for good: deletes its circuit and releases its deposit to the owner.
+        /// Its pending requests can then be cancelled at once. Origin: [`Config::RegisterOrigin`].
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::retire_model())]
+        pub fn retire_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+            T::RegisterOrigin::ensure_origin(origin)?;
+            let mut info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
+            ensure!(info.status != ModelStatus::Retired, Error::<T>::ModelRetired);
+            let released = T::Currency::release(
+                &HoldReason::ModelDeposit.into(),
+                &info.owner,
+                info.deposit,
+                Precision::BestEffort,
+            )?;
+            info.status = ModelStatus::Retired;
+            Models::<T>::insert(model, info);
+            Circuits::<T>::remove(model);
+            ActiveModels::<T>::mutate(|n| *n = n.saturating_sub(1));
+            Self::deposit_event(Event::ModelRetired { model, deposit_released: released });
+            Ok(())
+        }
+
+        /// Sets the KZG verifier parameters (160 bytes: G1 generator, G2, s·G2). Origin:
+        /// [`Config::RegisterOrigin`].
+        #[pallet::call_index(4)]
+        #[pallet::weight(T::WeightInfo::set_verifier_params())]
+        pub fn set_verifier_params(origin: OriginFor<T>, params: KzgVerifierParams) -> DispatchResult {
+            T::RegisterOrigin::ensure_origin(origin)?;
+            let params = Self::checked_verifier_params(params.into_inner())?;
+            VerifierParams::<T>::put(params);
+            Self::deposit_event(Event::VerifierParamsSet);
+            Ok(())
+        }
+
+        /// Registers the caller as a prover with a Falcon-512 public key (897 bytes), or replaces
+        /// its key.
+        #[pallet::call_index(5)]
+        #[pallet::weight(T::WeightInfo::register_prover())]
+        pub fn register_prover(origin: OriginFor<T>, public_key: FalconPublicKey) -> DispatchResult {
+            let prover = ensure_signed(origin)?;
+            ensure!(public_key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
+            ensure!(Provers::<T>::get(&prover).as_ref() != Some(&public_key), Error::<T>::ProverAlreadyRegistered);
+            Provers::<T>::insert(&prover, public_key);
+            Self::deposit_event(Event::ProverRegistered { prover });
+            Ok(())
+        }
+
+        /// Removes the caller from the provers.
+        #[pallet::call_index(6)]
+        #[pallet::weight(T::WeightInfo::deregister_prover())]
+        pub fn deregister_prover(origin: OriginFor<T>) -> DispatchResult {
+            let prover = ensure_signed(origin)?;
+            ensure!(Provers::<T>::take(&prover).is_some(), Error::<T>::ProverNotRegistered);
+            Self::deposit_event(Event::ProverDeregistered { prover });
+            Ok(())
+        }
+
+        /// Requests an inference of an active model with a public input: fixed-point integers at
+        /// the model's input scale. `fee` is held from the caller until a prover earns it or, after
+        /// `deadline`, the request is cancelled.
+        #[pallet::call_index(7)]
+        #[pallet::weight(T::WeightInfo::request_inference(input.len() as u32))]
+        pub fn request_inference(
+            origin: OriginFor<T>,
+            model: ModelId,
+            input: BoundedVec<i64, T::MaxInputLength>,
+            fee: BalanceOf<T>,
+            deadline: BlockNumberFor<T>,
+        ) -> DispatchResult {
+            let requester = ensure_signed(origin)?;
+            let info = Self::active_model(model)?;
+            ensure!(info.visibility == InputVisibility::Public, Error::<T>::WrongInputVisibility);
+            ensure!(input.len() == info.input_len as usize, Error::<T>::InputLength);
+            let now = frame_system::Pallet::<T>::block_number();
+            ensure!(deadline > now, Error::<T>::DeadlineInPast);
+            ensure!(deadline <= now.saturating_add(T::MaxRequestLifetime::get()), Error::<T>::DeadlineTooFar);
+            T::Currency::hold(&HoldReason::InferenceFee.into(), &requester, fee)?;
+
+            let request = Self::next_request_id();
+            Requests::<T>::insert(
+                request,
+                Request::<T> {
+                    model,
+                    requester: requester.clone(),
+                    input: Input::Public(input),
+                    fee,
+                    deadline,
+                    status: RequestStatus::Pending,
+                },
+            );
+            PendingRequests::<T>::insert(model, request, ());
+            Self::deposit_event(Event::InferenceRequested { request, model, requester, fee, deadline });
+            Ok(())
+        }
+
+        /// Submits the result of a pending request: the output, a halo2 proof, and the prover's
+        /// Falcon-512 signature over (genesis hash, request id, output, proof hash).
+        ///
+        /// The caller must be a registered prover, the model active and the deadline not passed.
+        /// The pallet builds the public instances from chain state (binding = hash of the request
+        /// id and the caller), checks the signature and the proof, records the result and pays the
+        /// fee to the caller. On any failure nothing changes.
+        #[pallet::call_index(8)]
+        #[pallet::weight(T::WeightInfo::submit_result())]
+        pub fn submit_result(
+            origin: OriginFor<T>,
+            request_id: RequestId,
+            output: OutputOf<T>,
+            proof: ProofOf<T>,
+            signature: FalconSignature,
+        ) -> DispatchResult {
+            let prover = ensure_signed(origin)?;
+            let prover_key = Provers::<T>::get(&prover).ok_or(Error::<T>::ProverNotRegistered)?;
+            let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound)?;
+            ensure!(request.status == RequestStatus::Pending, Error::<T>::AlreadyFulfilled);
+            ensure!(frame_system::Pallet::<T>::block_number() <= request.deadline, Error::<T>::RequestExpired);
+            let info = Self::active_model(request.model)?;
+
+            let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+            let message = attestation_message(genesis.as_ref(), request_id, &output, &proof);
+            ensure!(zkml::falcon512_verify(&prover_key, &message, &signature), Error::<T>::BadAttestation);
+            let context = BindingContext::Request(request_id);
+            Self::verify(request.model, &info, &request.input, &output, &proof, binding(context, &prover.encode()))?;
+
+            T::Currency::transfer_on_hold(
+                &HoldReason::InferenceFee.into(),
+                &request.requester,
+                &prover,
+                request.fee,
+                Precision::Exact,
+                Restriction::Free,
+                Fortitude::Polite,
+            )?;
+            request.status = RequestStatus::Fulfilled;
+            let (model, fee) = (request.model, request.fee);
+            Requests::<T>::insert(request_id, request);
+            PendingRequests::<T>::remove(model, request_id);
+            Self::record(request_id, model, output, prover, fee);
+            Ok(())
+        }
+
+        /// Records an inference the caller proved itself. `input` is the public input, or for a
+        /// model with hashed inputs, the Poseidon commitment to the private input. The binding is
+        /// derived from the caller and its next nonce.
+        #[pallet::call_index(9)]
+        #[pallet::weight(T::WeightInfo::submit_inference())]
+        pub fn submit_inference(
+            origin: OriginFor<T>,
+            model: ModelId,
+            input: Input<T>,
+            output: OutputOf<T>,
+            proof: ProofOf<T>,
+        ) -> DispatchResult {
+            let submitter = ensure_signed(origin)?;
+            let info = Self::active_model(model)?;
+            match (&input, info.visibility) {
+                (Input::Public(values), InputVisibility::Public) => {
+                    ensure!(values.len() == info.input_len as usize, Error::<T>::InputLength)
+                }
+                (Input::Committed(_), InputVisibility::Hashed) => {}
+                _ => return Err(Error::<T>::WrongInputVisibility.into()),
+            }
+            let nonce = Nonces::<T>::get(&submitter);
+            let context = BindingContext::Nonce(nonce);
+            Self::verify(model, &info, &input, &output, &proof, binding(context, &submitter.encode()))?;
+
+            Nonces::<T>::insert(&submitter, nonce.saturating_add(1));
+            let request = Self::next_request_id();
+            let now = frame_system::Pallet::<T>::block_number();
+            Requests::<T>::insert(
+                request,
+                Request::<T> {
+                    model,
+                    requester: submitter.clone(),
+                    input,
+                    fee: Zero::zero(),
+                    deadline: now,
+                    status: RequestStatus::Fulfilled,
+                },
+            );
+            Self::record(request, model, output, submitter, Zero::zero());
+            Ok(())
+        }
+
+        /// Cancels a pending request whose deadline has passed, or whose model was retired, and
+        /// refunds its fee to the requester. Anyone may call it.
+        #[pallet::call_index(10)]
+        #[pallet::weight(T::WeightInfo::cancel_expired())]
+        pub fn cancel_expired(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
+            ensure_signed(origin)?;
+            let request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound)?;
+            ensure!(request.status == RequestStatus::Pending, Error::<T>::AlreadyFulfilled);
+            let expired = frame_system::Pallet::<T>::block_number() > request.deadline;
+            let retired = Models::<T>::get(request.model).is_none_or(|m| m.status == ModelStatus::Retired);
+            ensure!(expired || retired, Error::<T>::RequestNotExpired);
+            let refunded = T::Currency::release(
+                &HoldReason::InferenceFee.into(),
+                &request.requester,
+                request.fee,
+                Precision::BestEffort,
+            )?;
+            Requests::<T>::remove(request_id);
+            PendingRequests::<T>::remove(request.model, request_id);
+            Self::deposit_event(Event::RequestCancelled {
+                request: request_id,
+                requester: request.requester,
+                refunded,
+            });
+            Ok(())
+        }
+    }
+
+    impl<T: Config> Pallet<T> {
+        fn active_model(model: ModelId) -> Result<ModelInfo<T>, Error<T>> {
+            let info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
+            ensure!(info.status == ModelStatus::Active, Error::<T>::ModelNotActive);
+            Ok(info)
+        }
+
+        fn next_request_id() -> RequestId {
+            let id = NextRequestId::<T>::get();
+            NextRequestId::<T>::put(id.saturating_add(1));
+            id
+        }
+
+        fn checked_verifier_params(params: Vec<u8>) -> Result<KzgVerifierParams, Error<T>> {
+            // The verifier checks the parameters before anything else: with valid points and no
+            // settings it fails on the settings instead.
+            let malformed = zkml::verify_halo2(&[], &[], &[], Vec::new(), &params).0;
+            ensure!(malformed != Err(VerifyError::MalformedKzgParams), Error::<T>::MalformedVerifierParams);
+            params.try_into().map_err(|_| Error::<T>::MalformedVerifierParams)
+        }
+
+        /// The public instances of an inference of `info`, in circuit order.
+        pub fn instances(
+            info: &ModelInfo<T>,
+            input: &Input<T>,
+            output: &[i64],
+            binding: FieldBytes,
+        ) -> Vec<FieldBytes> {
+            let mut instances = Vec::with_capacity(info.input_len as usize + output.len() + 2);
+            instances.push(info.commitment);
+            match input {
+                Input::Public(values) => instances.extend(values.iter().map(|&v| fixed_to_field(v))),
+                Input::Committed(commitment) => instances.push(*commitment),
+            }
+            instances.extend(output.iter().map(|&v| fixed_to_field(v)));
+            instances.push(binding);
+            instances
+        }
+
+        fn verify(
+            model: ModelId,
+            info: &ModelInfo<T>,
+            input: &Input<T>,
+            output: &[i64],
+            proof: &[u8],
+            binding: FieldBytes,
+        ) -> DispatchResult {
+            ensure!(output.len() == info.output_len as usize, Error::<T>::OutputLength);
+            let circuit = Circuits::<T>::get(model).ok_or(Error::<T>::ModelNotActive)?;
+            let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
+            let instances = Self::instances(info, input, output, binding);
+            zkml::verify_halo2(&circuit.settings, &circuit.vk, proof, instances, &kzg).0.map_err(Error::<T>::from)?;
+            Ok(())
+        }
+
+        fn record(request: RequestId, model: ModelId, output: OutputOf<T>, prover: T::AccountId, fee: BalanceOf<T>) {
+            let verified_at = frame_system::Pallet::<T>::block_number();
+            let result = VerifiedResult::<T> { output: output.clone(), prover: prover.clone(), verified_at };
+            Results::<T>::insert(request, result);
+            Self::deposit_event(Event::InferenceVerified { request, model, output, prover, fee });
+        }
+
+        /// Up to `limit` pending requests of `model`, after `start_after` if given, in storage
+        /// order. For the runtime API and the off-chain worker.
+        pub fn pending_requests(model: ModelId, start_after: Option<RequestId>, limit: u32) -> Vec<RequestId> {
+            let ids = match start_after {
+                Some(after) => PendingRequests::<T>::iter_key_prefix_from(
+                    model,
+                    PendingRequests::<T>::hashed_key_for(model, after),
+                ),
+                None => PendingRequests::<T>::iter_key_prefix(model),
+            };
+            ids.take(limit as usize).collect()
+        }
+    }
+}

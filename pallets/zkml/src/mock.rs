@@ -1,0 +1,236 @@
+//! A mock runtime with balances and pallet-zkml, and real artifacts: the corpus's 1l_mlp compiled,
+//! keyed (development SRS) and proved by `zkml-prover`, once per test run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use codec::Encode;
+use frame_support::{derive_impl, parameter_types, traits::ConstU32, BoundedVec};
+use frame_system::EnsureRoot;
+use halo2_proofs::halo2curves::ff::PrimeField;
+use pqcrypto_falcon::falcon512;
+use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
+use sp_runtime::BuildStorage;
+use zkml_primitives::{attestation_message, binding, BindingContext, CircuitSettings, FieldBytes, RequestId};
+use zkml_prover::proof::fr_from_hex;
+use zkml_prover::quantize::from_field;
+use zkml_prover::{InputData, Visibility};
+
+use crate::{self as pallet_zkml, InputVisibility, ModelDescription};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+pub type Balance = u64;
+
+frame_support::construct_runtime!(
+    pub enum Test {
+        System: frame_system,
+        Balances: pallet_balances,
+        Zkml: pallet_zkml,
+    }
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+    type Block = Block;
+    type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+    type AccountStore = System;
+    type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+parameter_types! {
+    pub static MaxModels: u32 = 50;
+}
+
+pub const DEPOSIT_BASE: Balance = 1_000;
+pub const DEPOSIT_PER_BYTE: Balance = 2;
+pub const MAX_LIFETIME: u64 = 100;
+
+impl pallet_zkml::Config for Test {
+    type RuntimeEvent = RuntimeEvent;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Currency = Balances;
+    type RegisterOrigin = EnsureRoot<AccountId>;
+    type MaxModels = MaxModels;
+    type MaxNameLength = ConstU32<64>;
+    type MaxShapeDims = ConstU32<8>;
+    type MaxSettingsLength = ConstU32<256>;
+    type MaxVkLength = ConstU32<65_536>;
+    type MaxProofLength = ConstU32<16_384>;
+    type MaxInputLength = ConstU32<1024>;
+    type MaxOutputLength = ConstU32<1024>;
+    type DepositBase = frame_support::traits::ConstU64<DEPOSIT_BASE>;
+    type DepositPerByte = frame_support::traits::ConstU64<DEPOSIT_PER_BYTE>;
+    type MaxRequestLifetime = frame_support::traits::ConstU64<MAX_LIFETIME>;
+    type WeightInfo = ();
+}
+
+pub const GOVERNANCE_OWNER: AccountId = 1;
+pub const DAPP: AccountId = 2;
+pub const PROVER: AccountId = 3;
+pub const OTHER_PROVER: AccountId = 4;
+pub const STARTING_BALANCE: Balance = 1_000_000;
+
+/// Genesis with funded accounts and the development SRS's KZG verifier parameters.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+    let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+    pallet_balances::GenesisConfig::<Test> {
+        balances: [GOVERNANCE_OWNER, DAPP, PROVER, OTHER_PROVER].map(|a| (a, STARTING_BALANCE)).to_vec(),
+        ..Default::default()
+    }
+    .assimilate_storage(&mut storage)
+    .unwrap();
+    pallet_zkml::GenesisConfig::<Test> { verifier_params: Some(artifacts().kzg_params.clone()), ..Default::default() }
+        .assimilate_storage(&mut storage)
+        .unwrap();
+    let mut ext = sp_io::TestExternalities::new(storage);
+    ext.execute_with(|| System::set_block_number(1));
+    ext
+}
+
+/// A compiled and keyed model, with everything `register_model` takes.
+pub struct Artifacts {
+    pub dir: PathBuf,
+    pub input: InputData,
+    pub kzg_params: Vec<u8>,
+    pub onnx_hash: [u8; 32],
+    pub commitment: FieldBytes,
+    pub input_shape: Vec<u32>,
+    pub output_len: u32,
+    pub scale: u8,
+    /// The public input as fixed-point integers.
+    pub input_fixed: Vec<i64>,
+    settings: zkml_prover::Settings,
+    _tempdir: tempfile::TempDir,
+}
+
+pub fn corpus(model: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/ezkl-examples").join(model)
+}
+
+/// 1l_mlp, compiled and set up once per test run.
+pub fn artifacts() -> &'static Artifacts {
+    static ARTIFACTS: OnceLock<Artifacts> = OnceLock::new();
+    ARTIFACTS.get_or_init(|| {
+        let tempdir = tempfile::tempdir().unwrap();
+        let dir = tempdir.path().to_path_buf();
+        let input = InputData::load(&corpus("1l_mlp").join("input.json")).unwrap();
+        zkml_prover::compile(&corpus("1l_mlp").join("network.onnx"), &input, &dir).unwrap();
+        let settings = zkml_prover::setup(&dir, zkml_prover::SrsSource::Dev).unwrap();
+        let kzg_params = std::fs::read(dir.join("kzg.vparams")).unwrap();
+        let commitment = fr_from_hex(&settings.model_commitment).unwrap().to_repr();
+        let onnx_hash = hex::decode(&settings.onnx_sha256).unwrap().try_into().unwrap();
+        let input_shape: Vec<u32> = settings.input_shapes[0].iter().map(|&d| d as u32).collect();
+        let output_len = settings.output_shapes.iter().map(|s| s.iter().product::<usize>()).sum::<usize>() as u32;
+        let scale = settings.quantization.scale as u8;
+        let mut artifacts = Artifacts {
+            dir,
+            input,
+            kzg_params,
+            onnx_hash,
+            commitment,
+            input_shape,
+            output_len,
+            scale,
+            input_fixed: vec![],
+            settings,
+            _tempdir: tempdir,
+        };
+        let len: u32 = artifacts.input_shape.iter().product();
+        let probe = artifacts.prove_raw([0; 32], Visibility::Public);
+        artifacts.input_fixed = probe.instances[1..1 + len as usize].to_vec();
+        artifacts
+    })
+}
+
+/// A proof with its public instances as fixed-point integers (commitments left out).
+pub struct Proved {
+    pub instances: Vec<i64>,
+    pub output: Vec<i64>,
+    pub proof: Vec<u8>,
+    /// For a private input: the input commitment instance.
+    pub input_commitment: FieldBytes,
+}
+
+impl Artifacts {
+    fn prove_raw(&self, binding: FieldBytes, visibility: Visibility) -> Proved {
+        let binding = Option::from(halo2_proofs::halo2curves::bn256::Fr::from_repr(binding)).unwrap();
+        let file = zkml_prover::prove(&self.dir, &self.input, binding, visibility).unwrap();
+        let fields = file.instances().unwrap();
+        Proved {
+            instances: fields.iter().map(|f| from_field(f).clamp(i64::MIN as i128, i64::MAX as i128) as i64).collect(),
+            output: file.outputs_fixed.iter().flatten().map(|&v| v as i64).collect(),
+            proof: file.proof_bytes().unwrap(),
+            input_commitment: fields[1].to_repr(),
+        }
+    }
+
+    /// A proof of the model's inference on its input, bound to `binding`; cached per binding.
+    pub fn prove(&self, binding: FieldBytes, visibility: Visibility) -> &'static Proved {
+        static PROOFS: OnceLock<Mutex<HashMap<(FieldBytes, bool), &'static Proved>>> = OnceLock::new();
+        let key = (binding, visibility == Visibility::Private);
+        let cache = PROOFS.get_or_init(Default::default);
+        if let Some(proved) = cache.lock().unwrap().get(&key) {
+            return proved;
+        }
+        let proved = Box::leak(Box::new(self.prove_raw(binding, visibility)));
+        cache.lock().unwrap().insert(key, proved);
+        proved
+    }
+
+    pub fn settings_bytes(&self, visibility: Visibility) -> Vec<u8> {
+        let variant = self.settings.variant(visibility);
+        CircuitSettings::from_params(&variant.circuit, variant.num_instances).encode()
+    }
+
+    pub fn vk_bytes(&self, visibility: Visibility) -> Vec<u8> {
+        std::fs::read(zkml_prover::artifacts::ArtifactDir(self.dir.clone()).vk(visibility)).unwrap()
+    }
+
+    pub fn description(&self, visibility: InputVisibility) -> ModelDescription<Test> {
+        ModelDescription {
+            name: BoundedVec::truncate_from(b"1l_mlp".to_vec()),
+            onnx_hash: self.onnx_hash,
+            commitment: self.commitment,
+            input_shape: BoundedVec::truncate_from(self.input_shape.clone()),
+            input_len: self.input_shape.iter().product(),
+            output_len: self.output_len,
+            input_scale: self.scale,
+            output_scale: self.scale,
+            visibility,
+        }
+    }
+}
+
+/// A Falcon-512 key pair per account, made once per test run.
+pub fn falcon_keys(account: AccountId) -> &'static (falcon512::PublicKey, falcon512::SecretKey) {
+    static KEYS: OnceLock<Mutex<HashMap<AccountId, &'static (falcon512::PublicKey, falcon512::SecretKey)>>> =
+        OnceLock::new();
+    let mut keys = KEYS.get_or_init(Default::default).lock().unwrap();
+    keys.entry(account).or_insert_with(|| Box::leak(Box::new(falcon512::keypair())))
+}
+
+pub fn falcon_public(account: AccountId) -> crate::FalconPublicKey {
+    BoundedVec::truncate_from(falcon_keys(account).0.as_bytes().to_vec())
+}
+
+/// `account`'s attestation of a result, over this chain's genesis hash.
+pub fn attest(account: AccountId, request: RequestId, output: &[i64], proof: &[u8]) -> crate::FalconSignature {
+    let genesis = System::block_hash(0);
+    let message = attestation_message(genesis.as_ref(), request, output, proof);
+    let signature = falcon512::detached_sign(&message, &falcon_keys(account).1);
+    BoundedVec::truncate_from(signature.as_bytes().to_vec())
+}
+
+pub fn request_binding(request: RequestId, submitter: AccountId) -> FieldBytes {
+    binding(BindingContext::Request(request), &submitter.encode())
+}
+
+pub fn nonce_binding(nonce: u64, submitter: AccountId) -> FieldBytes {
+    binding(BindingContext::Nonce(nonce), &submitter.encode())
+}

@@ -1,0 +1,541 @@
+//! Tests against the mock runtime, with real keys and proofs from `zkml-prover`.
+
+use codec::Encode;
+use frame_support::traits::fungible::{Inspect, InspectHold};
+use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_runtime::{DispatchError, TokenError};
+use zkml_primitives::{zkml, CircuitSettings, VerifyError};
+use zkml_prover::Visibility;
+
+use crate::mock::*;
+use crate::{
+    Circuits, Error, Event, HoldReason, Input, InputVisibility, ModelStatus, Models, Nonces, PendingRequests,
+    RequestStatus, Requests, Results,
+};
+
+const FEE: Balance = 500;
+
+fn root() -> RuntimeOrigin {
+    RuntimeOrigin::root()
+}
+
+fn signed(who: AccountId) -> RuntimeOrigin {
+    RuntimeOrigin::signed(who)
+}
+
+fn bounded<T: Clone, S: frame_support::traits::Get<u32>>(v: &[T]) -> BoundedVec<T, S> {
+    BoundedVec::truncate_from(v.to_vec())
+}
+
+fn register(visibility: InputVisibility) -> zkml_primitives::ModelId {
+    let a = artifacts();
+    let variant = if visibility == InputVisibility::Public { Visibility::Public } else { Visibility::Private };
+    let model = crate::NextModelId::<Test>::get();
+    assert_ok!(Zkml::register_model(
+        root(),
+        GOVERNANCE_OWNER,
+        a.description(visibility),
+        bounded(&a.settings_bytes(variant)),
+        bounded(&a.vk_bytes(variant)),
+        None,
+    ));
+    model
+}
+
+fn register_prover(who: AccountId) {
+    assert_ok!(Zkml::register_prover(signed(who), falcon_public(who)));
+}
+
+fn request(model: zkml_primitives::ModelId, deadline: u64) -> zkml_primitives::RequestId {
+    let id = crate::NextRequestId::<Test>::get();
+    assert_ok!(Zkml::request_inference(signed(DAPP), model, bounded(&artifacts().input_fixed), FEE, deadline));
+    id
+}
+
+/// A valid submission of `prover` for `request`: output, proof and attestation.
+fn submission(request: u64, prover: AccountId) -> (Vec<i64>, Vec<u8>, crate::FalconSignature) {
+    let proved = artifacts().prove(request_binding(request, prover), Visibility::Public);
+    let signature = attest(prover, request, &proved.output, &proved.proof);
+    (proved.output.clone(), proved.proof.clone(), signature)
+}
+
+fn submit(
+    prover: AccountId,
+    request: u64,
+    output: &[i64],
+    proof: &[u8],
+    signature: crate::FalconSignature,
+) -> sp_runtime::DispatchResult {
+    Zkml::submit_result(signed(prover), request, bounded(output), bounded(proof), signature)
+}
+
+fn held(who: AccountId, reason: HoldReason) -> Balance {
+    Balances::balance_on_hold(&RuntimeHoldReason::Zkml(reason), &who)
+}
+
+fn expected_deposit(model: zkml_primitives::ModelId) -> Balance {
+    let bytes =
+        Models::<Test>::get(model).unwrap().encoded_size() + Circuits::<Test>::get(model).unwrap().encoded_size();
+    DEPOSIT_BASE + DEPOSIT_PER_BYTE * bytes as Balance
+}
+
+#[test]
+fn happy_path_verifies_the_proof_and_pays_the_prover() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let deposit = expected_deposit(model);
+        assert_eq!(Models::<Test>::get(model).unwrap().deposit, deposit);
+        assert_eq!(held(GOVERNANCE_OWNER, HoldReason::ModelDeposit), deposit);
+        assert_eq!(Balances::balance(&GOVERNANCE_OWNER), STARTING_BALANCE - deposit);
+
+        register_prover(PROVER);
+        let id = request(model, 10);
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE);
+        assert_eq!(held(DAPP, HoldReason::InferenceFee), FEE);
+        assert!(PendingRequests::<Test>::contains_key(model, id));
+        assert_eq!(Zkml::pending_requests(model, None, 10), vec![id]);
+
+        let (output, proof, signature) = submission(id, PROVER);
+        assert_ok!(submit(PROVER, id, &output, &proof, signature));
+
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE);
+        assert_eq!(Balances::total_balance(&DAPP), STARTING_BALANCE - FEE);
+        assert_eq!(held(DAPP, HoldReason::InferenceFee), 0);
+        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE);
+        assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Fulfilled);
+        assert!(!PendingRequests::<Test>::contains_key(model, id));
+        let result = Results::<Test>::get(id).unwrap();
+        assert_eq!((result.output.to_vec(), result.prover, result.verified_at), (output.clone(), PROVER, 1));
+        System::assert_last_event(
+            Event::InferenceVerified { request: id, model, output: bounded(&output), prover: PROVER, fee: FEE }.into(),
+        );
+
+        // The verified output is the model's: within the accuracy bound of tract's float result.
+        let a = artifacts();
+        let reference: Vec<f64> =
+            zkml_prover::run(&corpus("1l_mlp").join("network.onnx"), &a.input).unwrap().into_iter().flatten().collect();
+        let bound = zkml_prover::api::accuracy_bound(std::slice::from_ref(&reference));
+        for (fixed, float) in output.iter().zip(&reference) {
+            let proved = *fixed as f64 / (1u64 << a.scale) as f64;
+            assert!((proved - float).abs() <= bound, "{proved} vs {float}");
+        }
+
+        let view = Zkml::request_view(id).unwrap();
+        assert_eq!(view.result, Some((output, PROVER)));
+        assert_eq!(Zkml::model_view(model).unwrap().status, ModelStatus::Active);
+    });
+}
+
+#[test]
+fn tampered_proofs_outputs_and_replays_are_rejected_without_changing_state() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        register_prover(PROVER);
+        register_prover(OTHER_PROVER);
+        let first = request(model, 10);
+        let second = request(model, 10);
+        let (output, proof, _) = submission(first, PROVER);
+
+        let mut tampered = proof.clone();
+        tampered[100] ^= 1;
+        let signature = attest(PROVER, first, &output, &tampered);
+        assert_noop!(submit(PROVER, first, &output, &tampered, signature), Error::<Test>::InvalidProof);
+
+        let mut wrong_output = output.clone();
+        wrong_output[0] += 1;
+        let signature = attest(PROVER, first, &wrong_output, &proof);
+        assert_noop!(submit(PROVER, first, &wrong_output, &proof, signature), Error::<Test>::InvalidProof);
+
+        // The proof for `first` is worthless for `second`, and for any other submitter.
+        let signature = attest(PROVER, second, &output, &proof);
+        assert_noop!(submit(PROVER, second, &output, &proof, signature), Error::<Test>::InvalidProof);
+        let signature = attest(OTHER_PROVER, first, &output, &proof);
+        assert_noop!(submit(OTHER_PROVER, first, &output, &proof, signature), Error::<Test>::InvalidProof);
+
+        let mut trailing = proof.clone();
+        trailing.push(0);
+        let signature = attest(PROVER, first, &output, &trailing);
+        assert_noop!(submit(PROVER, first, &output, &trailing, signature), Error::<Test>::TrailingProofBytes);
+
+        let signature = attest(PROVER, first, &output[..1], &proof);
+        assert_noop!(submit(PROVER, first, &output[..1], &proof, signature), Error::<Test>::OutputLength);
+
+        let signature = attest(PROVER, first, &output, &proof);
+        assert_ok!(submit(PROVER, first, &output, &proof, signature));
+    });
+}
+
+#[test]
+fn attestations_provers_and_request_states_are_checked() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let id = request(model, 10);
+        let (output, proof, signature) = submission(id, PROVER);
+        assert_noop!(submit(PROVER, id, &output, &proof, signature.clone()), Error::<Test>::ProverNotRegistered);
+
+        register_prover(PROVER);
+        // Signed by another key, or over another output.
+        let foreign = attest(OTHER_PROVER, id, &output, &proof);
+        assert_noop!(submit(PROVER, id, &output, &proof, foreign), Error::<Test>::BadAttestation);
+        let mut other_output = output.clone();
+        other_output[1] -= 1;
+        assert_noop!(submit(PROVER, id, &other_output, &proof, signature.clone()), Error::<Test>::BadAttestation);
+        assert_noop!(submit(PROVER, id, &output, &proof, bounded(&[1u8; 10])), Error::<Test>::BadAttestation);
+        assert_noop!(submit(PROVER, 99, &output, &proof, signature.clone()), Error::<Test>::RequestNotFound);
+
+        assert_ok!(Zkml::pause_model(root(), model));
+        assert_noop!(submit(PROVER, id, &output, &proof, signature.clone()), Error::<Test>::ModelNotActive);
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&artifacts().input_fixed), FEE, 10),
+            Error::<Test>::ModelNotActive
+        );
+        assert_ok!(Zkml::resume_model(root(), model));
+        assert_noop!(Zkml::resume_model(root(), model), Error::<Test>::ModelNotPaused);
+
+        assert_ok!(submit(PROVER, id, &output, &proof, signature.clone()));
+        assert_noop!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::AlreadyFulfilled);
+        assert_noop!(Zkml::cancel_expired(signed(DAPP), id), Error::<Test>::AlreadyFulfilled);
+        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE);
+    });
+}
+
+#[test]
+fn expired_requests_are_refused_then_cancelled_and_refunded() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        register_prover(PROVER);
+        let id = request(model, 5);
+        let (output, proof, signature) = submission(id, PROVER);
+        assert_noop!(Zkml::cancel_expired(signed(PROVER), id), Error::<Test>::RequestNotExpired);
+
+        System::set_block_number(6);
+        assert_noop!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::RequestExpired);
+        assert_ok!(Zkml::cancel_expired(signed(PROVER), id));
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
+        assert_eq!(held(DAPP, HoldReason::InferenceFee), 0);
+        assert!(Requests::<Test>::get(id).is_none());
+        assert!(Zkml::pending_requests(model, None, 10).is_empty());
+        System::assert_last_event(Event::RequestCancelled { request: id, requester: DAPP, refunded: FEE }.into());
+        assert_noop!(Zkml::cancel_expired(signed(PROVER), id), Error::<Test>::RequestNotFound);
+    });
+}
+
+#[test]
+fn request_arguments_are_checked() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let input = artifacts().input_fixed.clone();
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&input[1..]), FEE, 10),
+            Error::<Test>::InputLength
+        );
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&input), FEE, 1),
+            Error::<Test>::DeadlineInPast
+        );
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&input), FEE, 2 + MAX_LIFETIME),
+            Error::<Test>::DeadlineTooFar
+        );
+        assert_noop!(Zkml::request_inference(signed(DAPP), 7, bounded(&input), FEE, 10), Error::<Test>::ModelNotFound);
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&input), STARTING_BALANCE * 2, 10),
+            TokenError::FundsUnavailable
+        );
+    });
+}
+
+#[test]
+fn retiring_releases_the_deposit_and_frees_pending_fees() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let deposit = expected_deposit(model);
+        let id = request(model, 50);
+        assert_ok!(Zkml::retire_model(root(), model));
+        System::assert_last_event(Event::ModelRetired { model, deposit_released: deposit }.into());
+        assert_eq!(Balances::balance(&GOVERNANCE_OWNER), STARTING_BALANCE);
+        assert_eq!(held(GOVERNANCE_OWNER, HoldReason::ModelDeposit), 0);
+        assert!(Circuits::<Test>::get(model).is_none());
+        assert_eq!(Models::<Test>::get(model).unwrap().status, ModelStatus::Retired);
+        assert_noop!(Zkml::retire_model(root(), model), Error::<Test>::ModelRetired);
+        assert_noop!(Zkml::pause_model(root(), model), Error::<Test>::ModelNotActive);
+
+        register_prover(PROVER);
+        let (output, proof, signature) = submission(id, PROVER);
+        assert_noop!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::ModelNotActive);
+        // A retired model's requests need not wait for their deadline.
+        assert_ok!(Zkml::cancel_expired(signed(DAPP), id));
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
+    });
+}
+
+#[test]
+fn at_most_max_models_are_active() {
+    new_test_ext().execute_with(|| {
+        MaxModels::set(2);
+        let first = register(InputVisibility::Public);
+        register(InputVisibility::Public);
+        let a = artifacts();
+        let third = || {
+            Zkml::register_model(
+                root(),
+                GOVERNANCE_OWNER,
+                a.description(InputVisibility::Public),
+                bounded(&a.settings_bytes(Visibility::Public)),
+                bounded(&a.vk_bytes(Visibility::Public)),
+                None,
+            )
+        };
+        assert_noop!(third(), Error::<Test>::TooManyModels);
+        assert_ok!(Zkml::retire_model(root(), first));
+        assert_ok!(third());
+        assert_eq!(crate::ActiveModels::<Test>::get(), 2);
+        let held_now = held(GOVERNANCE_OWNER, HoldReason::ModelDeposit);
+        assert_eq!(held_now, expected_deposit(1) + expected_deposit(2));
+        MaxModels::set(50);
+    });
+}
+
+#[test]
+fn registration_checks_the_circuit_and_the_publisher() {
+    new_test_ext().execute_with(|| {
+        let a = artifacts();
+        let settings = a.settings_bytes(Visibility::Public);
+        let vk = a.vk_bytes(Visibility::Public);
+        let attempt = |description: crate::ModelDescription<Test>, settings: &[u8], vk: &[u8], attestation| {
+            Zkml::register_model(root(), GOVERNANCE_OWNER, description, bounded(settings), bounded(vk), attestation)
+        };
+        let public = || a.description(InputVisibility::Public);
+
+        let mut corrupt_vk = vk.clone();
+        corrupt_vk[40] ^= 0xff;
+        assert_noop!(attempt(public(), &settings, &corrupt_vk, None), Error::<Test>::MalformedVerifyingKey);
+        assert_noop!(attempt(public(), &settings, &vk[..vk.len() - 1], None), Error::<Test>::MalformedVerifyingKey);
+        assert_noop!(attempt(public(), &[1, 2, 3], &vk, None), Error::<Test>::MalformedSettings);
+
+        let mut decoded: CircuitSettings = codec::Decode::decode(&mut &settings[..]).unwrap();
+        decoded.k = 30;
+        assert_noop!(attempt(public(), &decoded.encode(), &vk, None), Error::<Test>::SettingsOutOfBounds);
+        // Settings of the private-input circuit do not fit a public-input model.
+        let private = a.settings_bytes(Visibility::Private);
+        assert_noop!(attempt(public(), &private, &vk, None), Error::<Test>::InstanceCountMismatch);
+
+        let mut bad_shape = public();
+        bad_shape.input_len += 1;
+        assert_noop!(attempt(bad_shape, &settings, &vk, None), Error::<Test>::InputShapeMismatch);
+        let mut bad_commitment = public();
+        bad_commitment.commitment = [0xff; 32];
+        assert_noop!(attempt(bad_commitment, &settings, &vk, None), Error::<Test>::MalformedCommitment);
+
+        // A publisher attestation must sign the commitment with the given key.
+        let key = falcon_public(GOVERNANCE_OWNER);
+        let sign = |message: &[u8]| {
+            use pqcrypto_traits::sign::DetachedSignature;
+            let signature = pqcrypto_falcon::falcon512::detached_sign(message, &falcon_keys(GOVERNANCE_OWNER).1);
+            bounded(signature.as_bytes())
+        };
+        let wrong = Some((key.clone(), sign(b"something else")));
+        assert_noop!(attempt(public(), &settings, &vk, wrong), Error::<Test>::BadPublisherSignature);
+        assert_noop!(
+            attempt(public(), &settings, &vk, Some((bounded(&key[..100]), sign(&a.commitment)))),
+            Error::<Test>::MalformedFalconKey
+        );
+        assert_ok!(attempt(public(), &settings, &vk, Some((key.clone(), sign(&a.commitment)))));
+        assert_eq!(Models::<Test>::get(0).unwrap().publisher_key, Some(key));
+        assert_eq!(Models::<Test>::get(0).unwrap().vk_hash, sp_io::hashing::blake2_256(&vk));
+    });
+}
+
+#[test]
+fn self_proved_inferences_are_bound_to_the_submitter_and_a_nonce() {
+    new_test_ext().execute_with(|| {
+        let a = artifacts();
+        let model = register(InputVisibility::Public);
+        let proved = a.prove(nonce_binding(0, DAPP), Visibility::Public);
+        let input = Input::Public(bounded(&a.input_fixed));
+        let submit = |who, input: Input<Test>| {
+            Zkml::submit_inference(signed(who), model, input, bounded(&proved.output), bounded(&proved.proof))
+        };
+        assert_noop!(submit(PROVER, input.clone()), Error::<Test>::InvalidProof);
+        assert_noop!(submit(DAPP, Input::Committed([0; 32])), Error::<Test>::WrongInputVisibility);
+        assert_ok!(submit(DAPP, input.clone()));
+        assert_eq!(Nonces::<Test>::get(DAPP), 1);
+        let id = crate::NextRequestId::<Test>::get() - 1;
+        assert_eq!(Results::<Test>::get(id).unwrap().output.to_vec(), proved.output);
+        assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Fulfilled);
+        // The nonce moved on: the same proof cannot be recorded twice.
+        assert_noop!(submit(DAPP, input), Error::<Test>::InvalidProof);
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
+    });
+}
+
+#[test]
+fn private_inputs_are_proved_against_their_commitment() {
+    new_test_ext().execute_with(|| {
+        let a = artifacts();
+        let model = register(InputVisibility::Hashed);
+        let proved = a.prove(nonce_binding(0, DAPP), Visibility::Private);
+        let submit = |input: Input<Test>| {
+            Zkml::submit_inference(signed(DAPP), model, input, bounded(&proved.output), bounded(&proved.proof))
+        };
+        assert_noop!(submit(Input::Public(bounded(&a.input_fixed))), Error::<Test>::WrongInputVisibility);
+        let mut wrong = proved.input_commitment;
+        wrong[0] ^= 1;
+        assert_noop!(submit(Input::Committed(wrong)), Error::<Test>::InvalidProof);
+        assert_ok!(submit(Input::Committed(proved.input_commitment)));
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&a.input_fixed), FEE, 10),
+            Error::<Test>::WrongInputVisibility
+        );
+    });
+}
+
+#[test]
+fn every_call_checks_its_origin() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let a = artifacts();
+        let bad = DispatchError::BadOrigin;
+        let register_as = |origin| {
+            Zkml::register_model(
+                origin,
+                GOVERNANCE_OWNER,
+                a.description(InputVisibility::Public),
+                bounded(&a.settings_bytes(Visibility::Public)),
+                bounded(&a.vk_bytes(Visibility::Public)),
+                None,
+            )
+        };
+        assert_noop!(register_as(signed(GOVERNANCE_OWNER)), bad);
+        assert_noop!(Zkml::pause_model(signed(GOVERNANCE_OWNER), model), bad);
+        assert_noop!(Zkml::resume_model(signed(GOVERNANCE_OWNER), model), bad);
+        assert_noop!(Zkml::retire_model(signed(GOVERNANCE_OWNER), model), bad);
+        assert_noop!(Zkml::set_verifier_params(signed(GOVERNANCE_OWNER), bounded(&a.kzg_params)), bad);
+        assert_noop!(Zkml::register_prover(root(), falcon_public(PROVER)), bad);
+        assert_noop!(Zkml::deregister_prover(root()), bad);
+        assert_noop!(Zkml::request_inference(root(), model, bounded(&a.input_fixed), FEE, 10), bad);
+        assert_noop!(Zkml::submit_result(root(), 0, bounded(&[]), bounded(&[]), bounded(&[])), bad);
+        let input = Input::Public(bounded(&a.input_fixed));
+        assert_noop!(Zkml::submit_inference(root(), model, input, bounded(&[]), bounded(&[])), bad);
+        assert_noop!(Zkml::cancel_expired(root(), 0), bad);
+        assert_noop!(Zkml::cancel_expired(RuntimeOrigin::none(), 0), bad);
+    });
+}
+
+#[test]
+fn provers_register_and_deregister() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Zkml::deregister_prover(signed(PROVER)), Error::<Test>::ProverNotRegistered);
+        assert_noop!(
+            Zkml::register_prover(signed(PROVER), bounded(&falcon_public(PROVER)[..896])),
+            Error::<Test>::MalformedFalconKey
+        );
+        register_prover(PROVER);
+        assert_noop!(
+            Zkml::register_prover(signed(PROVER), falcon_public(PROVER)),
+            Error::<Test>::ProverAlreadyRegistered
+        );
+        // Replacing the key is allowed.
+        assert_ok!(Zkml::register_prover(signed(PROVER), falcon_public(OTHER_PROVER)));
+        assert_ok!(Zkml::deregister_prover(signed(PROVER)));
+        System::assert_last_event(Event::ProverDeregistered { prover: PROVER }.into());
+    });
+}
+
+#[test]
+fn verifier_params_are_governed_and_checked() {
+    new_test_ext().execute_with(|| {
+        // An x coordinate above the field modulus.
+        let mut params = artifacts().kzg_params.clone();
+        params[..32].fill(0xff);
+        assert_noop!(Zkml::set_verifier_params(root(), bounded(&params)), Error::<Test>::MalformedVerifierParams);
+        assert_noop!(
+            Zkml::set_verifier_params(root(), bounded(&params[..100])),
+            Error::<Test>::MalformedVerifierParams
+        );
+        assert_ok!(Zkml::set_verifier_params(root(), bounded(&artifacts().kzg_params)));
+        System::assert_last_event(Event::VerifierParamsSet.into());
+    });
+}
+
+#[test]
+fn pending_requests_page_through_a_model() {
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let ids: Vec<_> = (0..5).map(|_| request(model, 10)).collect();
+        let first = Zkml::pending_requests(model, None, 2);
+        let second = Zkml::pending_requests(model, first.last().copied(), 2);
+        let third = Zkml::pending_requests(model, second.last().copied(), 2);
+        let mut all: Vec<_> = [first.clone(), second.clone(), third.clone()].concat();
+        assert_eq!((first.len(), second.len(), third.len()), (2, 2, 1));
+        all.sort();
+        assert_eq!(all, ids);
+        assert!(Zkml::pending_requests(model + 1, None, 10).is_empty());
+    });
+}
+
+/// The committed benchmark fixture must verify with the host function, for every submitter
+/// encoding it carries. `ZKML_WRITE_FIXTURE=1` regenerates it first.
+#[test]
+fn benchmark_fixture_verifies() {
+    use crate::fixture::{BoundProof, Fixture, GENESIS_HASH, REQUEST};
+    use zkml_primitives::{attestation_message, binding, BindingContext};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/fixtures/1l_mlp.scale");
+    let fixture = if std::env::var_os("ZKML_WRITE_FIXTURE").is_some() {
+        use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
+        let a = artifacts();
+        let keys = falcon_keys(PROVER);
+        let sign = |m: &[u8]| pqcrypto_falcon::falcon512::detached_sign(m, &keys.1).as_bytes().to_vec();
+        let mut proofs = vec![];
+        let mut output = vec![];
+        for submitter in Fixture::prover_encodings() {
+            for for_request in [true, false] {
+                let context = if for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
+                let proved = a.prove(binding(context, &submitter), Visibility::Public);
+                output = proved.output.clone();
+                let attestation = sign(&attestation_message(&GENESIS_HASH, REQUEST, &output, &proved.proof));
+                proofs.push(BoundProof {
+                    submitter: submitter.clone(),
+                    for_request,
+                    proof: proved.proof.clone(),
+                    attestation,
+                });
+            }
+        }
+        let fixture = Fixture {
+            kzg_params: a.kzg_params.clone(),
+            settings: a.settings_bytes(Visibility::Public),
+            vk: a.vk_bytes(Visibility::Public),
+            onnx_hash: a.onnx_hash,
+            commitment: a.commitment,
+            input_shape: a.input_shape.clone(),
+            scale: a.scale,
+            input: a.input_fixed.clone(),
+            output,
+            falcon_public_key: keys.0.as_bytes().to_vec(),
+            publisher_signature: sign(&a.commitment),
+            proofs,
+        };
+        std::fs::write(&path, fixture.encode()).unwrap();
+        fixture
+    } else {
+        <Fixture as codec::Decode>::decode(&mut &std::fs::read(&path).unwrap()[..]).unwrap()
+    };
+    assert_eq!(fixture.proofs.len(), 4);
+    for bound in &fixture.proofs {
+        let context = if bound.for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
+        let mut instances = vec![fixture.commitment];
+        instances.extend(fixture.input.iter().chain(&fixture.output).map(|&v| zkml_primitives::fixed_to_field(v)));
+        instances.push(binding(context, &bound.submitter));
+        let verdict =
+            zkml::verify_halo2(&fixture.settings, &fixture.vk, &bound.proof, instances.clone(), &fixture.kzg_params);
+        assert_eq!(verdict.0, Ok(()));
+        let message = attestation_message(&GENESIS_HASH, REQUEST, &fixture.output, &bound.proof);
+        assert!(zkml::falcon512_verify(&fixture.falcon_public_key, &message, &bound.attestation));
+        let mut tampered = bound.proof.clone();
+        tampered[64] ^= 1;
+        let verdict = zkml::verify_halo2(&fixture.settings, &fixture.vk, &tampered, instances, &fixture.kzg_params);
+        assert_eq!(verdict.0, Err(VerifyError::InvalidProof));
+    }
+    assert!(zkml::falcon512_verify(&fixture.falcon_public_key, &fixture.commitment, &fixture.publisher_signature));
+}

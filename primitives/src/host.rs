@@ -1,0 +1,135 @@
+//! The native side of the host functions: halo2-axiom through the prover's own circuit
+//! configuration, so that settings rebuild exactly the constraint system the keys were made for,
+//! and pqcrypto-falcon.
+//!
+//! Both functions return a verdict for any bytes. Inputs are bounds-checked before anything is
+//! configured, and the halo2 calls run under `catch_unwind` as a last line of defence: a panic
+//! deep in a dependency becomes a rejection, which is as deterministic as the panic itself.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_proofs::halo2curves::ff::PrimeField;
+use halo2_proofs::plonk::VerifyingKey;
+use halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
+use schnellru::{ByLength, LruMap};
+use zkml_prover::circuit::CircuitParams;
+use zkml_prover::pfsys::{self, srs::VerifierParams};
+
+use crate::{CircuitSettings, FieldBytes, VerifyError};
+
+/// A parsed verifying key with the KZG parameters for its domain.
+struct Verifier {
+    settings: CircuitSettings,
+    vk: VerifyingKey<G1Affine>,
+    params: ParamsKZG<Bn256>,
+}
+
+/// Parsed verifying keys, keyed by a hash of (settings, vk, KZG parameters). Parsing a key builds
+/// its evaluation domain, which costs far more than checking a small proof; the cache changes only
+/// how fast a verdict comes, never what it is.
+static VERIFIERS: Mutex<Option<LruMap<[u8; 32], Arc<Verifier>>>> = Mutex::new(None);
+/// A verifier of a 2^20-row circuit holds its domain's FFT twiddles: tens of MB.
+const CACHED_VERIFIERS: u32 = 8;
+
+impl From<&CircuitSettings> for CircuitParams {
+    fn from(s: &CircuitSettings) -> Self {
+        let usize_vec = |v: &[u32]| v.iter().map(|&n| n as usize).collect();
+        let mut params = CircuitParams { lookup_columns: s.lookup_columns as usize, ..Default::default() };
+        params.base.k = s.k as usize;
+        params.base.num_advice_per_phase = usize_vec(&s.num_advice_per_phase);
+        params.base.num_fixed = s.num_fixed as usize;
+        params.base.num_lookup_advice_per_phase = usize_vec(&s.num_lookup_advice_per_phase);
+        params.base.lookup_bits = (s.lookup_bits > 0).then_some(s.lookup_bits as usize);
+        params.base.num_instance_columns = 1;
+        params
+    }
+}
+
+impl CircuitSettings {
+    /// The on-chain settings of a compiled circuit with `num_instances` public instances.
+    pub fn from_params(params: &CircuitParams, num_instances: usize) -> Self {
+        let u32_vec = |v: &[usize]| v.iter().map(|&n| n as u32).collect();
+        CircuitSettings {
+            k: params.base.k as u32,
+            num_advice_per_phase: u32_vec(&params.base.num_advice_per_phase),
+            num_fixed: params.base.num_fixed as u32,
+            num_lookup_advice_per_phase: u32_vec(&params.base.num_lookup_advice_per_phase),
+            lookup_bits: params.base.lookup_bits.unwrap_or(0) as u32,
+            lookup_columns: params.lookup_columns as u32,
+            num_instances: num_instances as u32,
+        }
+    }
+}
+
+/// Parses `vk` for `settings`, rejecting keys that are not in their canonical encoding (so that
+/// one key has one byte string, and trailing bytes are refused).
+fn parse_vk(settings: &CircuitSettings, vk: &[u8]) -> Result<VerifyingKey<G1Affine>, VerifyError> {
+    // halo2 builds the evaluation domain from the k in the key's header before reading further:
+    // check it against the bounded settings first, so no key can ask for a huge domain.
+    if vk.get(1..5) != Some(&settings.k.to_le_bytes()[..]) {
+        return Err(VerifyError::MalformedVerifyingKey);
+    }
+    let circuit = CircuitParams::from(settings);
+    catch_unwind(|| pfsys::vk_from_bytes(vk, &circuit).ok())
+        .ok()
+        .flatten()
+        .filter(|parsed| pfsys::vk_to_bytes(parsed) == vk)
+        .ok_or(VerifyError::MalformedVerifyingKey)
+}
+
+/// The settings and parsed verifier for these bytes, checked in a fixed order: KZG parameters,
+/// settings, verifying key.
+fn verifier(settings: &[u8], vk: &[u8], kzg_params: &[u8]) -> Result<Arc<Verifier>, VerifyError> {
+    let key = sp_crypto_hashing::blake2_256(&codec::Encode::encode(&(settings, vk, kzg_params)));
+    // A poisoned lock only means another verification panicked while holding it; the map itself
+    // is still consistent.
+    let lock = || VERIFIERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let cached = lock().as_mut().and_then(|cache| cache.get(&key).cloned());
+    if let Some(verifier) = cached {
+        return Ok(verifier);
+    }
+    let kzg = VerifierParams::from_bytes(kzg_params).ok_or(VerifyError::MalformedKzgParams)?;
+    let settings = CircuitSettings::decode_valid(settings)?;
+    let vk = parse_vk(&settings, vk)?;
+    let verifier = Arc::new(Verifier { vk, params: kzg.for_circuit(settings.k), settings });
+    lock().get_or_insert_with(|| LruMap::new(ByLength::new(CACHED_VERIFIERS))).insert(key, verifier.clone());
+    Ok(verifier)
+}
+
+/// See [`crate::zkml::verify_halo2`].
+pub fn verify_halo2(
+    settings: &[u8],
+    vk: &[u8],
+    proof: &[u8],
+    instances: &[FieldBytes],
+    kzg_params: &[u8],
+) -> Result<(), VerifyError> {
+    let verifier = verifier(settings, vk, kzg_params)?;
+    if instances.len() != verifier.settings.num_instances as usize {
+        return Err(VerifyError::InstanceCount);
+    }
+    let instances = instances
+        .iter()
+        .map(|bytes| Option::from(Fr::from_repr(*bytes)).ok_or(VerifyError::MalformedInstance))
+        .collect::<Result<Vec<_>, _>>()?;
+    let verdict = catch_unwind(AssertUnwindSafe(|| pfsys::verify(&verifier.params, &verifier.vk, proof, &instances)));
+    match verdict {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(zkml_prover::Error::TrailingProofBytes(_))) => Err(VerifyError::TrailingProofBytes),
+        Ok(Err(_)) | Err(_) => Err(VerifyError::InvalidProof),
+    }
+}
+
+/// See [`crate::zkml::falcon512_verify`].
+pub fn falcon512_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    use pqcrypto_falcon::falcon512;
+    let (Ok(public_key), Ok(signature)) =
+        (falcon512::PublicKey::from_bytes(public_key), falcon512::DetachedSignature::from_bytes(signature))
+    else {
+        return false;
+    };
+    falcon512::verify_detached_signature(&signature, message, &public_key).is_ok()
+}
