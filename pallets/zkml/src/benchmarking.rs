@@ -1,8 +1,9 @@
-//! Benchmarks of every call, with a real model, verifying key and proofs ([`Fixture`]).
+//! Benchmarks of every call, with real models, verifying keys and proofs ([`Fixtures`]). Verifying
+//! calls take `i`, the model's public instance count: the fixture family's circuits grow with it.
 
 use super::*;
-use crate::fixture::{Fixture, GENESIS_HASH, REQUEST};
-use crate::pallet::{FalconSignature, KzgVerifierParams, ModelDescription, OutputOf, ProofOf};
+use crate::fixture::{BoundProof, FixtureModel, Fixtures, GENESIS_HASH, REQUEST};
+use crate::pallet::{FalconSignature, KzgVerifierParams, OutputOf, ProofOf};
 use codec::{Decode, Encode};
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
@@ -11,7 +12,7 @@ use frame_support::BoundedVec;
 use frame_system::pallet_prelude::BlockNumberFor;
 use frame_system::RawOrigin;
 use sp_runtime::traits::{Bounded, One, StaticLookup};
-use zkml_primitives::{CircuitSettings, ModelId};
+use zkml_primitives::ModelId;
 
 fn bounded<T: Clone, S: Get<u32>>(v: &[T]) -> BoundedVec<T, S> {
     BoundedVec::truncate_from(v.to_vec())
@@ -23,60 +24,57 @@ fn funded<T: Config>(name: &'static str) -> T::AccountId {
     who
 }
 
-fn description<T: Config>(fixture: &Fixture, input_len: u32) -> ModelDescription<T> {
+fn description<T: Config>(model: &FixtureModel, input_len: u32) -> ModelDescription<T> {
     ModelDescription {
         name: bounded(&[b'm'; 32][..T::MaxNameLength::get().min(32) as usize]),
-        onnx_hash: fixture.onnx_hash,
-        commitment: fixture.commitment,
+        onnx_hash: model.onnx_hash,
+        commitment: model.commitment,
         input_shape: bounded(&[input_len]),
         input_len,
-        output_len: fixture.output.len() as u32,
-        input_scale: fixture.scale,
-        output_scale: fixture.scale,
+        output_len: model.output.len() as u32,
+        input_scale: model.scale,
+        output_scale: model.scale,
         visibility: InputVisibility::Public,
     }
 }
 
-/// Registers the fixture's model directly in storage, as if `register_model` had run, with an
-/// input of `input_len` integers (the real one unless a request benchmark needs another length).
-fn stored_model<T: Config>(fixture: &Fixture, input_len: u32) -> ModelId {
-    VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixture.kzg_params.clone()));
+/// Registers `model` directly in storage, as if `register_model` had run, with an input of
+/// `input_len` integers (the real one unless a request benchmark needs another length).
+fn stored_model<T: Config>(fixtures: &Fixtures, model: &FixtureModel, input_len: u32) -> ModelId {
+    VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixtures.kzg_params.clone()));
     let owner = funded::<T>("owner");
-    let d = description::<T>(fixture, input_len);
-    let model = NextModelId::<T>::get();
+    let id = NextModelId::<T>::get();
     Models::<T>::insert(
-        model,
+        id,
         ModelInfo::<T> {
             owner,
-            name: d.name,
-            onnx_hash: d.onnx_hash,
-            commitment: d.commitment,
-            vk_hash: sp_io::hashing::blake2_256(&fixture.vk),
-            input_shape: d.input_shape,
-            input_len,
-            output_len: d.output_len,
-            input_scale: d.input_scale,
-            output_scale: d.output_scale,
-            visibility: d.visibility,
+            description: description::<T>(model, input_len),
+            vk_hash: sp_io::hashing::blake2_256(&model.vk),
             publisher_key: None,
             deposit: Default::default(),
             status: ModelStatus::Active,
             registered_at: frame_system::Pallet::<T>::block_number(),
         },
     );
-    Circuits::<T>::insert(model, Circuit::<T> { settings: bounded(&fixture.settings), vk: bounded(&fixture.vk) });
+    Circuits::<T>::insert(id, Circuit::<T> { settings: bounded(&model.settings), vk: bounded(&model.vk) });
     ActiveModels::<T>::mutate(|n| *n += 1);
-    NextModelId::<T>::put(model + 1);
-    model
+    NextModelId::<T>::put(id + 1);
+    id
 }
 
-/// The benchmark prover, registered with the fixture's Falcon key, and its bound proof.
-fn prover<T: Config>(fixture: &Fixture, for_request: bool) -> (T::AccountId, crate::fixture::BoundProof) {
+/// The smallest fixture model, stored with its real input length.
+fn small_model<T: Config>(fixtures: &Fixtures) -> ModelId {
+    let model = fixtures.model(Fixtures::MIN_INSTANCES);
+    stored_model::<T>(fixtures, model, model.input.len() as u32)
+}
+
+/// The benchmark prover, registered with the fixtures' Falcon key, and its proof for `model`.
+fn prover<T: Config>(fixtures: &Fixtures, model: &FixtureModel, for_request: bool) -> (T::AccountId, BoundProof) {
     let prover = funded::<T>("prover");
-    Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixture.falcon_public_key.clone()));
-    let proof = fixture
+    Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixtures.falcon_public_key.clone()));
+    let proof = model
         .proof_for(&prover.encode(), for_request)
-        .expect("the fixture has proofs for 8- and 32-byte account ids")
+        .expect("the fixtures have proofs for 8- and 32-byte account ids")
         .clone();
     (prover, proof)
 }
@@ -119,22 +117,23 @@ pub(crate) mod benchmarks {
     }
 
     #[benchmark]
-    fn register_model() -> Result<(), BenchmarkError> {
-        let fixture = Fixture::load();
-        VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixture.kzg_params.clone()));
+    fn register_model(
+        i: Linear<{ Fixtures::MIN_INSTANCES }, { Fixtures::MAX_INSTANCES }>,
+    ) -> Result<(), BenchmarkError> {
+        let fixtures = Fixtures::load();
+        let model = fixtures.model(i);
+        VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixtures.kzg_params.clone()));
         let owner = funded::<T>("owner");
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-        let settings: CircuitSettings = Decode::decode(&mut &fixture.settings[..]).expect("fixture settings");
-        let input_len = settings.num_instances - 2 - fixture.output.len() as u32;
-        let attestation = Some((bounded(&fixture.falcon_public_key), bounded(&fixture.publisher_signature)));
+        let attestation = Some((bounded(&fixtures.falcon_public_key), bounded(&model.publisher_signature)));
 
         #[extrinsic_call]
         _(
             origin as T::RuntimeOrigin,
             T::Lookup::unlookup(owner),
-            description::<T>(&fixture, input_len),
-            bounded(&fixture.settings),
-            bounded(&fixture.vk),
+            description::<T>(model, model.input.len() as u32),
+            bounded(&model.settings),
+            bounded(&model.vk),
             attestation,
         );
 
@@ -144,8 +143,7 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn pause_model() -> Result<(), BenchmarkError> {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let model = small_model::<T>(&Fixtures::load());
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
         #[extrinsic_call]
@@ -157,8 +155,7 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn resume_model() -> Result<(), BenchmarkError> {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let model = small_model::<T>(&Fixtures::load());
         Models::<T>::mutate(model, |m| m.as_mut().map(|m| m.status = ModelStatus::Paused));
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
@@ -171,8 +168,7 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn retire_model() -> Result<(), BenchmarkError> {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let model = small_model::<T>(&Fixtures::load());
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
         #[extrinsic_call]
@@ -184,11 +180,11 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn set_verifier_params() -> Result<(), BenchmarkError> {
-        let fixture = Fixture::load();
+        let fixtures = Fixtures::load();
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 
         #[extrinsic_call]
-        _(origin as T::RuntimeOrigin, bounded(&fixture.kzg_params));
+        _(origin as T::RuntimeOrigin, bounded(&fixtures.kzg_params));
 
         assert!(VerifierParams::<T>::get().is_some());
         Ok(())
@@ -196,20 +192,20 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn register_prover() {
-        let fixture = Fixture::load();
+        let fixtures = Fixtures::load();
         let prover: T::AccountId = whitelisted_caller();
 
         #[extrinsic_call]
-        _(RawOrigin::Signed(prover.clone()), bounded(&fixture.falcon_public_key));
+        _(RawOrigin::Signed(prover.clone()), bounded(&fixtures.falcon_public_key));
 
         assert!(Provers::<T>::contains_key(&prover));
     }
 
     #[benchmark]
     fn deregister_prover() {
-        let fixture = Fixture::load();
+        let fixtures = Fixtures::load();
         let prover: T::AccountId = whitelisted_caller();
-        Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixture.falcon_public_key.clone()));
+        Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixtures.falcon_public_key.clone()));
 
         #[extrinsic_call]
         _(RawOrigin::Signed(prover.clone()));
@@ -219,8 +215,8 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn request_inference(i: Linear<1, { T::MaxInputLength::get() }>) {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, i);
+        let fixtures = Fixtures::load();
+        let model = stored_model::<T>(&fixtures, fixtures.model(0), i);
         let requester = funded::<T>("requester");
         let input: BoundedVec<i64, T::MaxInputLength> = bounded(&alloc::vec![-7; i as usize]);
         let deadline = frame_system::Pallet::<T>::block_number() + T::MaxRequestLifetime::get();
@@ -232,16 +228,17 @@ pub(crate) mod benchmarks {
     }
 
     #[benchmark]
-    fn submit_result() {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+    fn submit_result(i: Linear<{ Fixtures::MIN_INSTANCES }, { Fixtures::MAX_INSTANCES }>) {
+        let fixtures = Fixtures::load();
+        let fixture = fixtures.model(i);
+        let model = stored_model::<T>(&fixtures, fixture, fixture.input.len() as u32);
         frame_system::BlockHash::<T>::insert(
             BlockNumberFor::<T>::default(),
             T::Hash::decode(&mut &GENESIS_HASH[..]).expect("32-byte hashes"),
         );
         let requester = funded::<T>("requester");
         NextRequestId::<T>::put(REQUEST);
-        let deadline = frame_system::Pallet::<T>::block_number() + BlockNumberFor::<T>::one();
+        let deadline = frame_system::Pallet::<T>::block_number() + T::MaxRequestLifetime::get();
         Pallet::<T>::request_inference(
             RawOrigin::Signed(requester).into(),
             model,
@@ -250,7 +247,7 @@ pub(crate) mod benchmarks {
             deadline,
         )
         .expect("the request is valid");
-        let (prover, bound) = prover::<T>(&fixture, true);
+        let (prover, bound) = prover::<T>(&fixtures, fixture, true);
         let output: OutputOf<T> = bounded(&fixture.output);
         let proof: ProofOf<T> = bounded(&bound.proof);
         let signature: FalconSignature = bounded(&bound.attestation);
@@ -262,10 +259,11 @@ pub(crate) mod benchmarks {
     }
 
     #[benchmark]
-    fn submit_inference() {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
-        let (prover, bound) = prover::<T>(&fixture, false);
+    fn submit_inference(i: Linear<{ Fixtures::MIN_INSTANCES }, { Fixtures::MAX_INSTANCES }>) {
+        let fixtures = Fixtures::load();
+        let fixture = fixtures.model(i);
+        let model = stored_model::<T>(&fixtures, fixture, fixture.input.len() as u32);
+        let (prover, bound) = prover::<T>(&fixtures, fixture, false);
         let output: OutputOf<T> = bounded(&fixture.output);
         let proof: ProofOf<T> = bounded(&bound.proof);
         let input = Input::<T>::Public(bounded(&fixture.input));
@@ -278,14 +276,14 @@ pub(crate) mod benchmarks {
 
     #[benchmark]
     fn cancel_expired() {
-        let fixture = Fixture::load();
-        let model = stored_model::<T>(&fixture, fixture.input.len() as u32);
+        let fixtures = Fixtures::load();
+        let model = small_model::<T>(&fixtures);
         let requester = funded::<T>("requester");
         let deadline = frame_system::Pallet::<T>::block_number() + BlockNumberFor::<T>::one();
         Pallet::<T>::request_inference(
             RawOrigin::Signed(requester.clone()).into(),
             model,
-            bounded(&fixture.input),
+            bounded(&fixtures.model(0).input),
             1_000u32.into(),
             deadline,
         )

@@ -1,6 +1,8 @@
-//! A real model, keys and proofs for benchmarks: the corpus's 1l_mlp compiled by `zkml-prover`
-//! with the development SRS. The bytes are committed (`fixtures/1l_mlp.scale`) so that the
-//! benchmarks run in the wasm runtime too; `tests::fixture` regenerates and checks them.
+//! Real models, keys and proofs for the benchmarks: the MLP family in `benchmarking/models`
+//! (widths 2 to 96, written by `benchmarking/mlp_family.py`) compiled by `zkml-prover` with the
+//! development SRS. Their circuits grow with the width: 6 to 194 public instances, k 9 to 16. The
+//! bytes are committed (`fixtures/mlp_family.scale`) so that the benchmarks run in the wasm runtime
+//! too; `tests::benchmark_fixtures_verify` checks them and regenerates them on request.
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -25,33 +27,55 @@ pub struct BoundProof {
     pub attestation: Vec<u8>,
 }
 
+/// One compiled model with its proofs.
 #[derive(Clone, Debug, Encode, Decode)]
-pub struct Fixture {
-    pub kzg_params: Vec<u8>,
+pub struct FixtureModel {
     pub settings: Vec<u8>,
     pub vk: Vec<u8>,
     pub onnx_hash: [u8; 32],
     pub commitment: FieldBytes,
-    pub input_shape: Vec<u32>,
     pub scale: u8,
     pub input: Vec<i64>,
     pub output: Vec<i64>,
-    pub falcon_public_key: Vec<u8>,
-    /// The model commitment signed with the same Falcon key, as a publisher attestation.
+    /// The model commitment signed with the family's Falcon key, as a publisher attestation.
     pub publisher_signature: Vec<u8>,
     pub proofs: Vec<BoundProof>,
 }
 
-impl Fixture {
-    pub const BYTES: &'static [u8] = include_bytes!("fixtures/1l_mlp.scale");
-
-    pub fn load() -> Self {
-        Self::decode(&mut &Self::BYTES[..]).expect("the committed fixture decodes")
+impl FixtureModel {
+    /// Public instances: commitment, input, output, binding.
+    pub fn instances(&self) -> u32 {
+        (self.input.len() + self.output.len() + 2) as u32
     }
 
     /// The proof bound to `submitter`'s encoding, for a request or a nonce.
     pub fn proof_for(&self, submitter: &[u8], for_request: bool) -> Option<&BoundProof> {
         self.proofs.iter().find(|p| p.submitter == submitter && p.for_request == for_request)
+    }
+}
+
+#[derive(Clone, Debug, Encode, Decode)]
+pub struct Fixtures {
+    pub kzg_params: Vec<u8>,
+    pub falcon_public_key: Vec<u8>,
+    /// Ordered by instance count.
+    pub models: Vec<FixtureModel>,
+}
+
+impl Fixtures {
+    pub const BYTES: &'static [u8] = include_bytes!("fixtures/mlp_family.scale");
+    /// Instance counts of the smallest and largest model.
+    pub const MIN_INSTANCES: u32 = 6;
+    pub const MAX_INSTANCES: u32 = 194;
+
+    pub fn load() -> Self {
+        Self::decode(&mut &Self::BYTES[..]).expect("the committed fixtures decode")
+    }
+
+    /// The smallest model with at least `instances` public instances (the largest if none), so
+    /// that a benchmark never measures less than it claims.
+    pub fn model(&self, instances: u32) -> &FixtureModel {
+        self.models.iter().find(|m| m.instances() >= instances).or(self.models.last()).expect("fixtures hold models")
     }
 
     /// Encodings of the benchmark prover account for the account types runtimes use: `u64` (mock

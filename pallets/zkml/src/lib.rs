@@ -311,25 +311,6 @@ pub mod pallet {
         }
     }
 
-    /// What `register_model` takes to describe a model, apart from its circuit.
-    #[derive(
-        CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo,
-    )]
-    #[scale_info(skip_type_params(T))]
-    pub struct ModelDescription<T: Config> {
-        pub name: BoundedVec<u8, T::MaxNameLength>,
-        /// SHA-256 of the ONNX file.
-        pub onnx_hash: [u8; 32],
-        /// Poseidon commitment to the quantised weights, as a little-endian field element.
-        pub commitment: FieldBytes,
-        pub input_shape: BoundedVec<u32, T::MaxShapeDims>,
-        pub input_len: u32,
-        pub output_len: u32,
-        pub input_scale: u8,
-        pub output_scale: u8,
-        pub visibility: InputVisibility,
-    }
-
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// Registers a model: its description, circuit settings and verifying key, with an optional
@@ -339,7 +320,7 @@ pub mod pallet {
         /// from `owner` until the model is retired. Fails if the verifying key does not deserialise
         /// for its settings, or the settings do not match the model's input and output sizes.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::register_model())]
+        #[pallet::weight(T::WeightInfo::register_model(description.instances()))]
         pub fn register_model(
             origin: OriginFor<T>,
             owner: AccountIdLookupOf<T>,
@@ -352,29 +333,15 @@ pub mod pallet {
             let owner = T::Lookup::lookup(owner)?;
             let active = ActiveModels::<T>::get();
             ensure!(active < T::MaxModels::get(), Error::<T>::TooManyModels);
-            let ModelDescription {
-                name,
-                onnx_hash,
-                commitment,
-                input_shape,
-                input_len,
-                output_len,
-                input_scale,
-                output_scale,
-                visibility,
-            } = description;
-            let shape_len = input_shape.iter().try_fold(1u32, |n, &d| n.checked_mul(d));
-            ensure!(shape_len == Some(input_len), Error::<T>::InputShapeMismatch);
-            ensure!(input_len <= T::MaxInputLength::get(), Error::<T>::InputLength);
-            ensure!(output_len <= T::MaxOutputLength::get(), Error::<T>::OutputLength);
-            ensure!(is_canonical_field(&commitment), Error::<T>::MalformedCommitment);
+            let d = &description;
+            let shape_len = d.input_shape.iter().try_fold(1u32, |n, &dim| n.checked_mul(dim));
+            ensure!(shape_len == Some(d.input_len), Error::<T>::InputShapeMismatch);
+            ensure!(d.input_len <= T::MaxInputLength::get(), Error::<T>::InputLength);
+            ensure!(d.output_len <= T::MaxOutputLength::get(), Error::<T>::OutputLength);
+            ensure!(is_canonical_field(&d.commitment), Error::<T>::MalformedCommitment);
 
             let decoded = CircuitSettings::decode_valid(&settings).map_err(Error::<T>::from)?;
-            let inputs = match visibility {
-                InputVisibility::Public => input_len,
-                InputVisibility::Hashed => 1,
-            };
-            ensure!(decoded.num_instances == 1 + inputs + output_len + 1, Error::<T>::InstanceCountMismatch);
+            ensure!(decoded.num_instances == d.instances(), Error::<T>::InstanceCountMismatch);
             let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
             // Only the key's parsing is checked: an empty proof stops right after it.
             let instances = alloc::vec![[0u8; 32]; decoded.num_instances as usize];
@@ -387,25 +354,18 @@ pub mod pallet {
             let publisher_key = match publisher_attestation {
                 Some((key, signature)) => {
                     ensure!(key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
-                    ensure!(zkml::falcon512_verify(&key, &commitment, &signature), Error::<T>::BadPublisherSignature);
+                    ensure!(zkml::falcon512_verify(&key, &d.commitment, &signature), Error::<T>::BadPublisherSignature);
                     Some(key)
                 }
                 None => None,
             };
 
             let model = NextModelId::<T>::get();
+            let commitment = description.commitment;
             let mut info = ModelInfo::<T> {
                 owner: owner.clone(),
-                name,
-                onnx_hash,
-                commitment,
+                description,
                 vk_hash: sp_io::hashing::blake2_256(&vk),
-                input_shape,
-                input_len,
-                output_len,
-                input_scale,
-                output_scale,
-                visibility,
                 publisher_key,
                 deposit: Zero::zero(),
                 status: ModelStatus::Active,
@@ -430,12 +390,7 @@ pub mod pallet {
         #[pallet::weight(T::WeightInfo::pause_model())]
         pub fn pause_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
             T::RegisterOrigin::ensure_origin(origin)?;
-            Models::<T>::try_mutate(model, |info| {
-                let info = info.as_mut().ok_or(Error::<T>::ModelNotFound)?;
-                ensure!(info.status == ModelStatus::Active, Error::<T>::ModelNotActive);
-                info.status = ModelStatus::Paused;
-                Ok::<_, Error<T>>(())
-            })?;
+            Self::transition(model, ModelStatus::Active, ModelStatus::Paused, Error::<T>::ModelNotActive)?;
             Self::deposit_event(Event::ModelPaused { model });
             Ok(())
         }
@@ -446,12 +401,7 @@ pub mod pallet {
         #[pallet::weight(T::WeightInfo::resume_model())]
         pub fn resume_model(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
             T::RegisterOrigin::ensure_origin(origin)?;
-            Models::<T>::try_mutate(model, |info| {
-                let info = info.as_mut().ok_or(Error::<T>::ModelNotFound)?;
-                ensure!(info.status == ModelStatus::Paused, Error::<T>::ModelNotPaused);
-                info.status = ModelStatus::Active;
-                Ok::<_, Error<T>>(())
-            })?;
+            Self::transition(model, ModelStatus::Paused, ModelStatus::Active, Error::<T>::ModelNotPaused)?;
             Self::deposit_event(Event::ModelResumed { model });
             Ok(())
         }
@@ -527,8 +477,8 @@ pub mod pallet {
         ) -> DispatchResult {
             let requester = ensure_signed(origin)?;
             let info = Self::active_model(model)?;
-            ensure!(info.visibility == InputVisibility::Public, Error::<T>::WrongInputVisibility);
-            ensure!(input.len() == info.input_len as usize, Error::<T>::InputLength);
+            ensure!(info.description.visibility == InputVisibility::Public, Error::<T>::WrongInputVisibility);
+            ensure!(input.len() == info.description.input_len as usize, Error::<T>::InputLength);
             let now = frame_system::Pallet::<T>::block_number();
             ensure!(deadline > now, Error::<T>::DeadlineInPast);
             ensure!(deadline <= now.saturating_add(T::MaxRequestLifetime::get()), Error::<T>::DeadlineTooFar);
@@ -559,14 +509,14 @@ pub mod pallet {
         /// id and the caller), checks the signature and the proof, records the result and pays the
         /// fee to the caller. On any failure nothing changes.
         #[pallet::call_index(8)]
-        #[pallet::weight(T::WeightInfo::submit_result())]
+        #[pallet::weight(T::WeightInfo::submit_result(T::MaxInputLength::get() + output.len() as u32 + 2))]
         pub fn submit_result(
             origin: OriginFor<T>,
             request_id: RequestId,
             output: OutputOf<T>,
             proof: ProofOf<T>,
             signature: FalconSignature,
-        ) -> DispatchResult {
+        ) -> DispatchResultWithPostInfo {
             let prover = ensure_signed(origin)?;
             let prover_key = Provers::<T>::get(&prover).ok_or(Error::<T>::ProverNotRegistered)?;
             let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound)?;
@@ -594,14 +544,15 @@ pub mod pallet {
             Requests::<T>::insert(request_id, request);
             PendingRequests::<T>::remove(model, request_id);
             Self::record(request_id, model, output, prover, fee);
-            Ok(())
+            // Charged for the largest input up front; the model's own size is known now.
+            Ok(Some(T::WeightInfo::submit_result(info.description.instances())).into())
         }
 
         /// Records an inference the caller proved itself. `input` is the public input, or for a
         /// model with hashed inputs, the Poseidon commitment to the private input. The binding is
         /// derived from the caller and its next nonce.
         #[pallet::call_index(9)]
-        #[pallet::weight(T::WeightInfo::submit_inference())]
+        #[pallet::weight(T::WeightInfo::submit_inference(input.instances() + output.len() as u32 + 2))]
         pub fn submit_inference(
             origin: OriginFor<T>,
             model: ModelId,
@@ -611,9 +562,9 @@ pub mod pallet {
         ) -> DispatchResult {
             let submitter = ensure_signed(origin)?;
             let info = Self::active_model(model)?;
-            match (&input, info.visibility) {
+            match (&input, info.description.visibility) {
                 (Input::Public(values), InputVisibility::Public) => {
-                    ensure!(values.len() == info.input_len as usize, Error::<T>::InputLength)
+                    ensure!(values.len() == info.description.input_len as usize, Error::<T>::InputLength)
                 }
                 (Input::Committed(_), InputVisibility::Hashed) => {}
                 _ => return Err(Error::<T>::WrongInputVisibility.into()),
@@ -675,6 +626,16 @@ pub mod pallet {
             Ok(info)
         }
 
+        /// Moves `model` from status `from` to `to`, or fails with `not_from`.
+        fn transition(model: ModelId, from: ModelStatus, to: ModelStatus, not_from: Error<T>) -> DispatchResult {
+            Models::<T>::try_mutate(model, |info| {
+                let info = info.as_mut().ok_or(Error::<T>::ModelNotFound)?;
+                ensure!(info.status == from, not_from);
+                info.status = to;
+                Ok(())
+            })
+        }
+
         fn next_request_id() -> RequestId {
             let id = NextRequestId::<T>::get();
             NextRequestId::<T>::put(id.saturating_add(1));
@@ -696,8 +657,8 @@ pub mod pallet {
             output: &[i64],
             binding: FieldBytes,
         ) -> Vec<FieldBytes> {
-            let mut instances = Vec::with_capacity(info.input_len as usize + output.len() + 2);
-            instances.push(info.commitment);
+            let mut instances = Vec::with_capacity(info.description.input_len as usize + output.len() + 2);
+            instances.push(info.description.commitment);
             match input {
                 Input::Public(values) => instances.extend(values.iter().map(|&v| fixed_to_field(v))),
                 Input::Committed(commitment) => instances.push(*commitment),
@@ -715,7 +676,7 @@ pub mod pallet {
             proof: &[u8],
             binding: FieldBytes,
         ) -> DispatchResult {
-            ensure!(output.len() == info.output_len as usize, Error::<T>::OutputLength);
+            ensure!(output.len() == info.description.output_len as usize, Error::<T>::OutputLength);
             let circuit = Circuits::<T>::get(model).ok_or(Error::<T>::ModelNotActive)?;
             let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
             let instances = Self::instances(info, input, output, binding);

@@ -106,6 +106,7 @@ pub struct Artifacts {
     /// The public input as fixed-point integers.
     pub input_fixed: Vec<i64>,
     settings: zkml_prover::Settings,
+    proofs: Mutex<HashMap<(FieldBytes, bool), Proved>>,
     _tempdir: tempfile::TempDir,
 }
 
@@ -116,11 +117,27 @@ pub fn corpus(model: &str) -> PathBuf {
 /// 1l_mlp, compiled and set up once per test run.
 pub fn artifacts() -> &'static Artifacts {
     static ARTIFACTS: OnceLock<Artifacts> = OnceLock::new();
-    ARTIFACTS.get_or_init(|| {
+    ARTIFACTS.get_or_init(|| Artifacts::build(&corpus("1l_mlp")))
+}
+
+/// A proof with its public instances as fixed-point integers (commitments left out).
+#[derive(Clone)]
+pub struct Proved {
+    pub instances: Vec<i64>,
+    pub output: Vec<i64>,
+    pub proof: Vec<u8>,
+    /// For a private input: the input commitment instance.
+    pub input_commitment: FieldBytes,
+}
+
+impl Artifacts {
+    /// Compiles and sets up (development SRS) the model in `model_dir`: `network.onnx` and
+    /// `input.json`.
+    pub fn build(model_dir: &Path) -> Self {
         let tempdir = tempfile::tempdir().unwrap();
         let dir = tempdir.path().to_path_buf();
-        let input = InputData::load(&corpus("1l_mlp").join("input.json")).unwrap();
-        zkml_prover::compile(&corpus("1l_mlp").join("network.onnx"), &input, &dir).unwrap();
+        let input = InputData::load(&model_dir.join("input.json")).unwrap();
+        zkml_prover::compile(&model_dir.join("network.onnx"), &input, &dir).unwrap();
         let settings = zkml_prover::setup(&dir, zkml_prover::SrsSource::Dev).unwrap();
         let kzg_params = std::fs::read(dir.join("kzg.vparams")).unwrap();
         let commitment = fr_from_hex(&settings.model_commitment).unwrap().to_repr();
@@ -139,47 +156,31 @@ pub fn artifacts() -> &'static Artifacts {
             scale,
             input_fixed: vec![],
             settings,
+            proofs: Default::default(),
             _tempdir: tempdir,
         };
         let len: u32 = artifacts.input_shape.iter().product();
-        let probe = artifacts.prove_raw([0; 32], Visibility::Public);
+        let probe = artifacts.prove([0; 32], Visibility::Public);
         artifacts.input_fixed = probe.instances[1..1 + len as usize].to_vec();
         artifacts
-    })
-}
+    }
 
-/// A proof with its public instances as fixed-point integers (commitments left out).
-pub struct Proved {
-    pub instances: Vec<i64>,
-    pub output: Vec<i64>,
-    pub proof: Vec<u8>,
-    /// For a private input: the input commitment instance.
-    pub input_commitment: FieldBytes,
-}
-
-impl Artifacts {
-    fn prove_raw(&self, binding: FieldBytes, visibility: Visibility) -> Proved {
+    /// A proof of the model's inference on its input, bound to `binding`; cached per binding.
+    pub fn prove(&self, binding: FieldBytes, visibility: Visibility) -> Proved {
+        let key = (binding, visibility == Visibility::Private);
+        if let Some(proved) = self.proofs.lock().unwrap().get(&key) {
+            return proved.clone();
+        }
         let binding = Option::from(halo2_proofs::halo2curves::bn256::Fr::from_repr(binding)).unwrap();
         let file = zkml_prover::prove(&self.dir, &self.input, binding, visibility).unwrap();
         let fields = file.instances().unwrap();
-        Proved {
+        let proved = Proved {
             instances: fields.iter().map(|f| from_field(f).clamp(i64::MIN as i128, i64::MAX as i128) as i64).collect(),
             output: file.outputs_fixed.iter().flatten().map(|&v| v as i64).collect(),
             proof: file.proof_bytes().unwrap(),
             input_commitment: fields[1].to_repr(),
-        }
-    }
-
-    /// A proof of the model's inference on its input, bound to `binding`; cached per binding.
-    pub fn prove(&self, binding: FieldBytes, visibility: Visibility) -> &'static Proved {
-        static PROOFS: OnceLock<Mutex<HashMap<(FieldBytes, bool), &'static Proved>>> = OnceLock::new();
-        let key = (binding, visibility == Visibility::Private);
-        let cache = PROOFS.get_or_init(Default::default);
-        if let Some(proved) = cache.lock().unwrap().get(&key) {
-            return proved;
-        }
-        let proved = Box::leak(Box::new(self.prove_raw(binding, visibility)));
-        cache.lock().unwrap().insert(key, proved);
+        };
+        self.proofs.lock().unwrap().insert(key, proved.clone());
         proved
     }
 

@@ -60,21 +60,24 @@ impl<T: crate::Config> crate::Pallet<T> {
     pub fn model_view(
         model: ModelId,
     ) -> Option<ModelView<T::AccountId, crate::BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>> {
-        crate::Models::<T>::get(model).map(|m| ModelView {
-            owner: m.owner,
-            name: m.name.into_inner(),
-            onnx_hash: m.onnx_hash,
-            commitment: m.commitment,
-            vk_hash: m.vk_hash,
-            input_shape: m.input_shape.into_inner(),
-            input_len: m.input_len,
-            output_len: m.output_len,
-            input_scale: m.input_scale,
-            output_scale: m.output_scale,
-            visibility: m.visibility,
-            status: m.status,
-            deposit: m.deposit,
-            registered_at: m.registered_at,
+        crate::Models::<T>::get(model).map(|m| {
+            let d = m.description;
+            ModelView {
+                owner: m.owner,
+                name: d.name.into_inner(),
+                onnx_hash: d.onnx_hash,
+                commitment: d.commitment,
+                vk_hash: m.vk_hash,
+                input_shape: d.input_shape.into_inner(),
+                input_len: d.input_len,
+                output_len: d.output_len,
+                input_scale: d.input_scale,
+                output_scale: d.output_scale,
+                visibility: d.visibility,
+                status: m.status,
+                deposit: m.deposit,
+                registered_at: m.registered_at,
+            }
         })
     }
 

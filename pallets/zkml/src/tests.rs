@@ -65,7 +65,7 @@ fn submit(
     output: &[i64],
     proof: &[u8],
     signature: crate::FalconSignature,
-) -> sp_runtime::DispatchResult {
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
     Zkml::submit_result(signed(prover), request, bounded(output), bounded(proof), signature)
 }
 
@@ -96,7 +96,10 @@ fn happy_path_verifies_the_proof_and_pays_the_prover() {
         assert_eq!(Zkml::pending_requests(model, None, 10), vec![id]);
 
         let (output, proof, signature) = submission(id, PROVER);
-        assert_ok!(submit(PROVER, id, &output, &proof, signature));
+        let post = submit(PROVER, id, &output, &proof, signature).unwrap();
+        // Charged for the model's own instance count, not the largest input.
+        let instances = 1 + artifacts().input_fixed.len() as u32 + output.len() as u32 + 1;
+        assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::submit_result(instances)));
 
         assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE);
         assert_eq!(Balances::total_balance(&DAPP), STARTING_BALANCE - FEE);
@@ -474,68 +477,77 @@ fn pending_requests_page_through_a_model() {
     });
 }
 
-/// The committed benchmark fixture must verify with the host function, for every submitter
-/// encoding it carries. `ZKML_WRITE_FIXTURE=1` regenerates it first.
+/// The committed benchmark fixtures must verify with the host functions, for every model and
+/// submitter encoding they carry, and reject a tampered proof. `ZKML_WRITE_FIXTURE=1` regenerates
+/// them first from `benchmarking/models`.
 #[test]
-fn benchmark_fixture_verifies() {
-    use crate::fixture::{BoundProof, Fixture, GENESIS_HASH, REQUEST};
+fn benchmark_fixtures_verify() {
+    use crate::fixture::{BoundProof, FixtureModel, Fixtures, GENESIS_HASH, REQUEST};
     use zkml_primitives::{attestation_message, binding, BindingContext};
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/fixtures/1l_mlp.scale");
-    let fixture = if std::env::var_os("ZKML_WRITE_FIXTURE").is_some() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("src/fixtures/mlp_family.scale");
+    let context = |for_request| if for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
+    let fixtures = if std::env::var_os("ZKML_WRITE_FIXTURE").is_some() {
         use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
-        let a = artifacts();
         let keys = falcon_keys(PROVER);
         let sign = |m: &[u8]| pqcrypto_falcon::falcon512::detached_sign(m, &keys.1).as_bytes().to_vec();
-        let mut proofs = vec![];
-        let mut output = vec![];
-        for submitter in Fixture::prover_encodings() {
-            for for_request in [true, false] {
-                let context = if for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
-                let proved = a.prove(binding(context, &submitter), Visibility::Public);
-                output = proved.output.clone();
-                let attestation = sign(&attestation_message(&GENESIS_HASH, REQUEST, &output, &proved.proof));
-                proofs.push(BoundProof {
-                    submitter: submitter.clone(),
-                    for_request,
-                    proof: proved.proof.clone(),
-                    attestation,
-                });
+        let mut kzg_params = vec![];
+        let mut models = vec![];
+        for width in [2, 8, 24, 48, 96] {
+            let a = Artifacts::build(&root.join(format!("../../benchmarking/models/mlp_w{width}_d2")));
+            let mut proofs = vec![];
+            let mut output = vec![];
+            for submitter in Fixtures::prover_encodings() {
+                for for_request in [true, false] {
+                    let proved = a.prove(binding(context(for_request), &submitter), Visibility::Public);
+                    let attestation = sign(&attestation_message(&GENESIS_HASH, REQUEST, &proved.output, &proved.proof));
+                    output = proved.output;
+                    proofs.push(BoundProof {
+                        submitter: submitter.clone(),
+                        for_request,
+                        proof: proved.proof,
+                        attestation,
+                    });
+                }
             }
+            kzg_params = a.kzg_params.clone();
+            models.push(FixtureModel {
+                settings: a.settings_bytes(Visibility::Public),
+                vk: a.vk_bytes(Visibility::Public),
+                onnx_hash: a.onnx_hash,
+                commitment: a.commitment,
+                scale: a.scale,
+                input: a.input_fixed.clone(),
+                output,
+                publisher_signature: sign(&a.commitment),
+                proofs,
+            });
         }
-        let fixture = Fixture {
-            kzg_params: a.kzg_params.clone(),
-            settings: a.settings_bytes(Visibility::Public),
-            vk: a.vk_bytes(Visibility::Public),
-            onnx_hash: a.onnx_hash,
-            commitment: a.commitment,
-            input_shape: a.input_shape.clone(),
-            scale: a.scale,
-            input: a.input_fixed.clone(),
-            output,
-            falcon_public_key: keys.0.as_bytes().to_vec(),
-            publisher_signature: sign(&a.commitment),
-            proofs,
-        };
-        std::fs::write(&path, fixture.encode()).unwrap();
-        fixture
+        let fixtures = Fixtures { kzg_params, falcon_public_key: keys.0.as_bytes().to_vec(), models };
+        std::fs::write(&path, fixtures.encode()).unwrap();
+        fixtures
     } else {
-        <Fixture as codec::Decode>::decode(&mut &std::fs::read(&path).unwrap()[..]).unwrap()
+        <Fixtures as codec::Decode>::decode(&mut &std::fs::read(&path).unwrap()[..]).unwrap()
     };
-    assert_eq!(fixture.proofs.len(), 4);
-    for bound in &fixture.proofs {
-        let context = if bound.for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
-        let mut instances = vec![fixture.commitment];
-        instances.extend(fixture.input.iter().chain(&fixture.output).map(|&v| zkml_primitives::fixed_to_field(v)));
-        instances.push(binding(context, &bound.submitter));
-        let verdict =
-            zkml::verify_halo2(&fixture.settings, &fixture.vk, &bound.proof, instances.clone(), &fixture.kzg_params);
-        assert_eq!(verdict.0, Ok(()));
-        let message = attestation_message(&GENESIS_HASH, REQUEST, &fixture.output, &bound.proof);
-        assert!(zkml::falcon512_verify(&fixture.falcon_public_key, &message, &bound.attestation));
-        let mut tampered = bound.proof.clone();
-        tampered[64] ^= 1;
-        let verdict = zkml::verify_halo2(&fixture.settings, &fixture.vk, &tampered, instances, &fixture.kzg_params);
-        assert_eq!(verdict.0, Err(VerifyError::InvalidProof));
+    let counts: Vec<u32> = fixtures.models.iter().map(FixtureModel::instances).collect();
+    assert_eq!(counts, vec![6, 18, 50, 98, 194]);
+    assert_eq!((Fixtures::MIN_INSTANCES, Fixtures::MAX_INSTANCES), (6, 194));
+    for model in &fixtures.models {
+        assert_eq!(model.proofs.len(), 4);
+        for bound in &model.proofs {
+            let mut instances = vec![model.commitment];
+            instances.extend(model.input.iter().chain(&model.output).map(|&v| zkml_primitives::fixed_to_field(v)));
+            instances.push(binding(context(bound.for_request), &bound.submitter));
+            let verify = |proof: &[u8]| {
+                zkml::verify_halo2(&model.settings, &model.vk, proof, instances.clone(), &fixtures.kzg_params).0
+            };
+            assert_eq!(verify(&bound.proof), Ok(()));
+            let mut tampered = bound.proof.clone();
+            tampered[64] ^= 1;
+            assert_eq!(verify(&tampered), Err(VerifyError::InvalidProof));
+            let message = attestation_message(&GENESIS_HASH, REQUEST, &model.output, &bound.proof);
+            assert!(zkml::falcon512_verify(&fixtures.falcon_public_key, &message, &bound.attestation));
+        }
+        assert!(zkml::falcon512_verify(&fixtures.falcon_public_key, &model.commitment, &model.publisher_signature));
     }
-    assert!(zkml::falcon512_verify(&fixture.falcon_public_key, &fixture.commitment, &fixture.publisher_signature));
 }

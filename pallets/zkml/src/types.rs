@@ -31,19 +31,26 @@ pub enum ModelStatus {
     Retired,
 }
 
-/// What describes a model, apart from its circuit.
-#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, TypeInfo, MaxEncodedLen)]
+/// What governance says about a model when registering it, apart from its circuit.
+#[derive(
+    CloneNoBound,
+    PartialEqNoBound,
+    EqNoBound,
+    DebugNoBound,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(T))]
-pub struct ModelInfo<T: Config> {
-    /// Who published the model and paid its deposit.
-    pub owner: T::AccountId,
+pub struct ModelDescription<T: Config> {
     pub name: BoundedVec<u8, T::MaxNameLength>,
     /// SHA-256 of the ONNX file.
     pub onnx_hash: [u8; 32],
-    /// Poseidon commitment to the quantised weights: the first public instance of every proof.
+    /// Poseidon commitment to the quantised weights, as a little-endian field element: the first
+    /// public instance of every proof.
     pub commitment: FieldBytes,
-    /// BLAKE2-256 of the verifying key, by which prover nodes match their artifacts.
-    pub vk_hash: [u8; 32],
     pub input_shape: BoundedVec<u32, T::MaxShapeDims>,
     /// Fixed-point integers in an input: the product of `input_shape`.
     pub input_len: u32,
@@ -54,6 +61,29 @@ pub struct ModelInfo<T: Config> {
     /// Outputs are integers at scale 2^`output_scale`.
     pub output_scale: u8,
     pub visibility: InputVisibility,
+}
+
+impl<T: Config> ModelDescription<T> {
+    /// Public instances of the model's proofs: commitment, input (or its commitment), output,
+    /// binding.
+    pub fn instances(&self) -> u32 {
+        let input = match self.visibility {
+            InputVisibility::Public => self.input_len,
+            InputVisibility::Hashed => 1,
+        };
+        input.saturating_add(self.output_len).saturating_add(2)
+    }
+}
+
+/// A registered model, apart from its circuit.
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Encode, Decode, TypeInfo, MaxEncodedLen)]
+#[scale_info(skip_type_params(T))]
+pub struct ModelInfo<T: Config> {
+    /// Who published the model and paid its deposit.
+    pub owner: T::AccountId,
+    pub description: ModelDescription<T>,
+    /// BLAKE2-256 of the verifying key, by which prover nodes match their artifacts.
+    pub vk_hash: [u8; 32],
     /// The publisher's Falcon-512 key, if it attested the commitment at registration.
     pub publisher_key: Option<FalconPublicKey>,
     pub deposit: BalanceOf<T>,
@@ -89,6 +119,16 @@ pub enum Input<T: Config> {
     Public(BoundedVec<i64, T::MaxInputLength>),
     /// A Poseidon commitment to a private input.
     Committed(FieldBytes),
+}
+
+impl<T: Config> Input<T> {
+    /// Public instances this input takes: its integers, or one commitment.
+    pub fn instances(&self) -> u32 {
+        match self {
+            Input::Public(values) => values.len() as u32,
+            Input::Committed(_) => 1,
+        }
+    }
 }
 
 /// Where a request stands.

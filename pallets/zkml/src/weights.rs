@@ -10,7 +10,7 @@ use frame_support::{
 
 /// Weight functions needed for pallet_zkml.
 pub trait WeightInfo {
-    fn register_model() -> Weight;
+    fn register_model(i: u32) -> Weight;
     fn pause_model() -> Weight;
     fn resume_model() -> Weight;
     fn retire_model() -> Weight;
@@ -18,14 +18,14 @@ pub trait WeightInfo {
     fn register_prover() -> Weight;
     fn deregister_prover() -> Weight;
     fn request_inference(i: u32) -> Weight;
-    fn submit_result() -> Weight;
-    fn submit_inference() -> Weight;
+    fn submit_result(i: u32) -> Weight;
+    fn submit_inference(i: u32) -> Weight;
     fn cancel_expired() -> Weight;
 }
 
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-    fn register_model() -> Weight {
+    fn register_model(_i: u32) -> Weight {
         Weight::zero()
     }
     fn pause_model() -> Weight {
@@ -49,10 +49,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn request_inference(_i: u32) -> Weight {
         Weight::zero()
     }
-    fn submit_result() -> Weight {
+    fn submit_result(_i: u32) -> Weight {
         Weight::zero()
     }
-    fn submit_inference() -> Weight {
+    fn submit_inference(_i: u32) -> Weight {
         Weight::zero()
     }
     fn cancel_expired() -> Weight {
@@ -60,7 +60,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     }
 }
 impl WeightInfo for () {
-    fn register_model() -> Weight {
+    fn register_model(_i: u32) -> Weight {
         Weight::zero()
     }
     fn pause_model() -> Weight {
@@ -84,10 +84,10 @@ impl WeightInfo for () {
     fn request_inference(_i: u32) -> Weight {
         Weight::zero()
     }
-    fn submit_result() -> Weight {
+    fn submit_result(_i: u32) -> Weight {
         Weight::zero()
     }
-    fn submit_inference() -> Weight {
+    fn submit_inference(_i: u32) -> Weight {
         Weight::zero()
     }
     fn cancel_expired() -> Weight {
