@@ -183,4 +183,3 @@ proptest! {
         prop_assert!(host::verify_halo2(&settings, &c.vk, &c.proof, &c.instances, &c.kzg).is_err());
     }
 }
-
