@@ -42,7 +42,10 @@ impl From<&CircuitSettings> for CircuitParams {
         params.base.num_advice_per_phase = usize_vec(&s.num_advice_per_phase);
         params.base.num_fixed = s.num_fixed as usize;
         params.base.num_lookup_advice_per_phase = usize_vec(&s.num_lookup_advice_per_phase);
-        params.base.lookup_bits = (s.lookup_bits > 0).then_some(s.lookup_bits as usize);
+        // Only the table's presence shapes the constraint system; its size is in the vk's fixed
+        // commitments. Any size that fits the rows configures the same circuit.
+        let has_table = s.num_lookup_advice_per_phase.iter().any(|&n| n > 0);
+        params.base.lookup_bits = has_table.then_some(1);
         params.base.num_instance_columns = 1;
         params
     }
@@ -57,7 +60,6 @@ impl CircuitSettings {
             num_advice_per_phase: u32_vec(&params.base.num_advice_per_phase),
             num_fixed: params.base.num_fixed as u32,
             num_lookup_advice_per_phase: u32_vec(&params.base.num_lookup_advice_per_phase),
-            lookup_bits: params.base.lookup_bits.unwrap_or(0) as u32,
             lookup_columns: params.lookup_columns as u32,
             num_instances: num_instances as u32,
         }

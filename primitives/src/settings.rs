@@ -16,8 +16,6 @@ pub const MAX_ADVICE_COLUMNS: u32 = 64;
 pub const MAX_FIXED_COLUMNS: u32 = 16;
 /// Most advice column pairs looked up in the function table.
 pub const MAX_LOOKUP_COLUMNS: u32 = 16;
-/// Phases halo2-base supports.
-const MAX_PHASES: usize = 3;
 
 /// The shape of a model's circuit (the prover's `CircuitParams` plus the instance count),
 /// SCALE-encoded on chain.
@@ -29,10 +27,10 @@ pub struct CircuitSettings {
     pub num_advice_per_phase: Vec<u32>,
     /// halo2-base constant columns.
     pub num_fixed: u32,
-    /// halo2-base range-lookup columns per phase.
+    /// halo2-base range-lookup columns per phase. The range table's size is not here: it is the
+    /// content of a fixed column, which the verifying key commits to, not part of the constraint
+    /// system.
     pub num_lookup_advice_per_phase: Vec<u32>,
-    /// Bits of the range-lookup table; 0 if the circuit has none.
-    pub lookup_bits: u32,
     /// Advice column pairs looked up in the function table; 0 if none.
     pub lookup_columns: u32,
     /// Public instances, all in one instance column.
@@ -40,23 +38,27 @@ pub struct CircuitSettings {
 }
 
 impl CircuitSettings {
-    /// Checks the bounds that keep configuring and verifying this circuit cheap and panic-free.
+    /// Checks the bounds that keep configuring and verifying this circuit cheap and panic-free,
+    /// and that the settings are in the one form the prover writes, so that one circuit has one
+    /// encoding: gates in phase 0 only, and range lookups given for all three phases (0 past the
+    /// first).
     pub fn validate(&self) -> Result<(), VerifyError> {
-        let phases = self.num_advice_per_phase.len();
-        let lookup_phases = self.num_lookup_advice_per_phase.len();
-        let has_range_lookups = self.lookup_bits > 0 && self.num_lookup_advice_per_phase.iter().any(|&n| n > 0);
+        let out_of_bounds = Err(VerifyError::SettingsOutOfBounds);
+        let [advice] = self.num_advice_per_phase[..] else { return out_of_bounds };
+        let [range_lookups, 0, 0] = self.num_lookup_advice_per_phase[..] else { return out_of_bounds };
         let within_bounds = (4..=MAX_K).contains(&self.k)
-            && (1..=MAX_PHASES).contains(&phases)
-            && self.num_advice_per_phase.first().is_some_and(|&n| n > 0)
-            && self.num_advice_per_phase.iter().all(|&n| n <= MAX_ADVICE_COLUMNS)
+            && (1..=MAX_ADVICE_COLUMNS).contains(&advice)
+            // With one gate column halo2-base looks ranges up in that column: any larger count
+            // would describe the same circuit.
+            && range_lookups <= if advice == 1 { 1 } else { MAX_ADVICE_COLUMNS }
             && (1..=MAX_FIXED_COLUMNS).contains(&self.num_fixed)
-            && lookup_phases <= MAX_PHASES
-            && self.num_lookup_advice_per_phase.iter().all(|&n| n <= MAX_ADVICE_COLUMNS)
-            && self.lookup_bits < self.k
-            && (self.lookup_bits == 0 || has_range_lookups)
             && self.lookup_columns <= MAX_LOOKUP_COLUMNS
             && (1..(1u32 << self.k)).contains(&self.num_instances);
-        within_bounds.then_some(()).ok_or(VerifyError::SettingsOutOfBounds)
+        if within_bounds {
+            Ok(())
+        } else {
+            out_of_bounds
+        }
     }
 
     /// Decodes and validates settings as stored on chain.

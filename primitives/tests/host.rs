@@ -170,14 +170,13 @@ proptest! {
         advice in proptest::collection::vec(0u32..80, 0..5),
         num_fixed in 0u32..20,
         lookup_advice in proptest::collection::vec(0u32..80, 0..5),
-        lookup_bits in 0u32..40,
         lookup_columns in 0u32..20,
         num_instances in 0u32..5000,
     ) {
         let c = case();
         let settings = CircuitSettings {
             k, num_advice_per_phase: advice, num_fixed, num_lookup_advice_per_phase: lookup_advice,
-            lookup_bits, lookup_columns, num_instances,
+            lookup_columns, num_instances,
         }.encode();
         prop_assume!(settings != c.settings);
         prop_assert!(host::verify_halo2(&settings, &c.vk, &c.proof, &c.instances, &c.kzg).is_err());
