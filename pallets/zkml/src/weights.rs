@@ -31,72 +31,72 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     fn register_model(i: u32) -> Weight {
-        Weight::from_parts(58853783, 0).saturating_add(Weight::from_parts(170446, 0).saturating_mul(i.into()))
+        Weight::from_parts(60280826, 0).saturating_add(Weight::from_parts(142870, 0).saturating_mul(i.into()))
     }
     fn pause_model() -> Weight {
-        Weight::from_parts(3305000, 0)
+        Weight::from_parts(3315000, 0)
     }
     fn resume_model() -> Weight {
-        Weight::from_parts(3225000, 0)
+        Weight::from_parts(3135000, 0)
     }
     fn retire_model() -> Weight {
-        Weight::from_parts(11938000, 0)
+        Weight::from_parts(12178000, 0)
     }
     fn set_verifier_params() -> Weight {
-        Weight::from_parts(167370000, 0)
+        Weight::from_parts(167149000, 0)
     }
     fn register_prover() -> Weight {
-        Weight::from_parts(4918000, 0)
+        Weight::from_parts(5037000, 0)
     }
     fn deregister_prover() -> Weight {
-        Weight::from_parts(4286000, 0)
+        Weight::from_parts(4537000, 0)
     }
     fn request_inference(i: u32) -> Weight {
-        Weight::from_parts(19462555, 0).saturating_add(Weight::from_parts(1217, 0).saturating_mul(i.into()))
+        Weight::from_parts(19782924, 0).saturating_add(Weight::from_parts(280, 0).saturating_mul(i.into()))
     }
     fn submit_result(i: u32) -> Weight {
-        Weight::from_parts(3824586834, 0).saturating_add(Weight::from_parts(8749188, 0).saturating_mul(i.into()))
+        Weight::from_parts(3667400958, 0).saturating_add(Weight::from_parts(9498684, 0).saturating_mul(i.into()))
     }
     fn submit_inference(i: u32) -> Weight {
-        Weight::from_parts(3655750139, 0).saturating_add(Weight::from_parts(9264971, 0).saturating_mul(i.into()))
+        Weight::from_parts(3624389037, 0).saturating_add(Weight::from_parts(8755261, 0).saturating_mul(i.into()))
     }
     fn cancel_expired() -> Weight {
-        Weight::from_parts(14732000, 0)
+        Weight::from_parts(14762000, 0)
     }
 }
 
 impl WeightInfo for () {
     fn register_model(i: u32) -> Weight {
-        Weight::from_parts(58853783, 0).saturating_add(Weight::from_parts(170446, 0).saturating_mul(i.into()))
+        Weight::from_parts(60280826, 0).saturating_add(Weight::from_parts(142870, 0).saturating_mul(i.into()))
     }
     fn pause_model() -> Weight {
-        Weight::from_parts(3305000, 0)
+        Weight::from_parts(3315000, 0)
     }
     fn resume_model() -> Weight {
-        Weight::from_parts(3225000, 0)
+        Weight::from_parts(3135000, 0)
     }
     fn retire_model() -> Weight {
-        Weight::from_parts(11938000, 0)
+        Weight::from_parts(12178000, 0)
     }
     fn set_verifier_params() -> Weight {
-        Weight::from_parts(167370000, 0)
+        Weight::from_parts(167149000, 0)
     }
     fn register_prover() -> Weight {
-        Weight::from_parts(4918000, 0)
+        Weight::from_parts(5037000, 0)
     }
     fn deregister_prover() -> Weight {
-        Weight::from_parts(4286000, 0)
+        Weight::from_parts(4537000, 0)
     }
     fn request_inference(i: u32) -> Weight {
-        Weight::from_parts(19462555, 0).saturating_add(Weight::from_parts(1217, 0).saturating_mul(i.into()))
+        Weight::from_parts(19782924, 0).saturating_add(Weight::from_parts(280, 0).saturating_mul(i.into()))
     }
     fn submit_result(i: u32) -> Weight {
-        Weight::from_parts(3824586834, 0).saturating_add(Weight::from_parts(8749188, 0).saturating_mul(i.into()))
+        Weight::from_parts(3667400958, 0).saturating_add(Weight::from_parts(9498684, 0).saturating_mul(i.into()))
     }
     fn submit_inference(i: u32) -> Weight {
-        Weight::from_parts(3655750139, 0).saturating_add(Weight::from_parts(9264971, 0).saturating_mul(i.into()))
+        Weight::from_parts(3624389037, 0).saturating_add(Weight::from_parts(8755261, 0).saturating_mul(i.into()))
     }
     fn cancel_expired() -> Weight {
-        Weight::from_parts(14732000, 0)
+        Weight::from_parts(14762000, 0)
     }
 }
