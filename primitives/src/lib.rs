@@ -11,6 +11,7 @@ extern crate alloc;
 #[cfg(all(not(feature = "std"), not(substrate_runtime)))]
 compile_error!("outside a runtime build zkml-primitives needs its `std` feature: it carries the native verifiers");
 
+mod handoff;
 #[cfg(feature = "std")]
 pub mod host;
 mod settings;
@@ -21,6 +22,9 @@ use scale_info::TypeInfo;
 use sp_runtime_interface::pass_by::{PassFatPointerAndDecode, PassFatPointerAndRead, ReturnAs};
 use sp_runtime_interface::runtime_interface;
 
+pub use handoff::{prover_handoff, JobStatus, ProvingJob};
+#[cfg(feature = "std")]
+pub use handoff::{ProverExt, ProverService};
 pub use settings::{CircuitSettings, MAX_ADVICE_COLUMNS, MAX_FIXED_COLUMNS, MAX_K, MAX_LOOKUP_COLUMNS};
 
 /// Identifies a registered model.
@@ -193,7 +197,7 @@ mod tests {
     fn fixed_to_field_matches_the_prover() {
         use halo2_proofs::halo2curves::ff::PrimeField;
         for v in [0i64, 1, -1, 255, -256, 1 << 40, -(1 << 40), i64::MAX, i64::MIN] {
-            assert_eq!(fixed_to_field(v), zkml_prover::quantize::to_field(v as i128).to_repr(), "{v}");
+            assert_eq!(fixed_to_field(v), ::zkml_prover::quantize::to_field(v as i128).to_repr(), "{v}");
         }
     }
 

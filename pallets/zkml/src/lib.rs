@@ -29,6 +29,7 @@ mod benchmarking;
 pub mod fixture;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,28 @@ use alloc::vec::Vec;
 use frame_support::traits::fungible::{Inspect, Mutate, MutateHold};
 use zkml_primitives::VerifyError;
 
+/// The key type of the account a prover node signs `submit_result` with, in its keystore.
+pub const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"zkml");
+
+/// The `zkml` application key (sr25519) of prover nodes.
+pub mod crypto {
+    use super::KEY_TYPE;
+    use sp_runtime::app_crypto::{app_crypto, sr25519};
+    use sp_runtime::{MultiSignature, MultiSigner};
+
+    app_crypto!(sr25519, KEY_TYPE);
+
+    /// Signs a prover node's transactions with its `zkml` key, for runtimes with `MultiSignature`
+    /// accounts.
+    pub struct ProverAuthId;
+
+    impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for ProverAuthId {
+        type RuntimeAppPublic = Public;
+        type GenericSignature = sp_core::sr25519::Signature;
+        type GenericPublic = sp_core::sr25519::Public;
+    }
+}
+
 /// The balance type of the pallet's currency.
 pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
@@ -51,6 +74,7 @@ pub mod pallet {
     use frame_support::pallet_prelude::*;
     use frame_support::traits::tokens::{Fortitude, Precision, Restriction};
     use frame_support::traits::EnsureOrigin;
+    use frame_system::offchain::{AppCrypto, CreateSignedTransaction};
     use frame_system::pallet_prelude::*;
     use sp_runtime::traits::{Saturating, StaticLookup, Zero};
     use zkml_primitives::{
@@ -74,7 +98,7 @@ pub mod pallet {
     pub struct Pallet<T>(_);
 
     #[pallet::config]
-    pub trait Config: frame_system::Config {
+    pub trait Config: CreateSignedTransaction<Call<Self>> + frame_system::Config {
         /// The overarching event type.
         #[allow(deprecated)]
         type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
@@ -116,8 +140,26 @@ pub mod pallet {
         /// Longest a request may wait for a result, in blocks.
         #[pallet::constant]
         type MaxRequestLifetime: Get<BlockNumberFor<Self>>;
+        /// The key a prover node's off-chain worker signs `submit_result` with.
+        type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
+        /// Most pending requests of one model the off-chain worker looks at in a block.
+        #[pallet::constant]
+        type MaxJobsPerBlock: Get<u32>;
+        /// Blocks a prover node's claim on a request lasts: after that it proves or submits again.
+        #[pallet::constant]
+        type ClaimLifetime: Get<BlockNumberFor<Self>>;
         /// Weights of this pallet's calls.
         type WeightInfo: WeightInfo;
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        /// Hands pending requests of models this node can prove to its prover service, and
+        /// submits finished proofs ([`crate::offchain`]). Returns at once: proofs never hold up
+        /// a block.
+        fn offchain_worker(now: BlockNumberFor<T>) {
+            Self::prove_pending(now);
+        }
     }
 
     /// Why the pallet holds funds.

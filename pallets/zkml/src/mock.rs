@@ -11,6 +11,7 @@ use frame_system::EnsureRoot;
 use halo2_proofs::halo2curves::ff::PrimeField;
 use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
+use sp_runtime::testing::{TestSignature, UintAuthorityId};
 use sp_runtime::BuildStorage;
 use zkml_primitives::{attestation_message, binding, BindingContext, CircuitSettings, FieldBytes, RequestId};
 use zkml_prover::proof::fr_from_hex;
@@ -67,7 +68,51 @@ impl pallet_zkml::Config for Test {
     type DepositBase = frame_support::traits::ConstU64<DEPOSIT_BASE>;
     type DepositPerByte = frame_support::traits::ConstU64<DEPOSIT_PER_BYTE>;
     type MaxRequestLifetime = frame_support::traits::ConstU64<MAX_LIFETIME>;
+    type AuthorityId = TestAuthId;
+    type MaxJobsPerBlock = ConstU32<8>;
+    type ClaimLifetime = frame_support::traits::ConstU64<CLAIM_LIFETIME>;
     type WeightInfo = ();
+}
+
+pub const CLAIM_LIFETIME: u64 = 5;
+
+/// Transactions the off-chain worker submits: signed by a `u64` account, without extensions.
+pub type Extrinsic = sp_runtime::generic::UncheckedExtrinsic<AccountId, RuntimeCall, (), ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+    type Public = UintAuthorityId;
+    type Signature = TestSignature;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+    RuntimeCall: From<LocalCall>,
+{
+    type RuntimeCall = RuntimeCall;
+    type Extrinsic = Extrinsic;
+}
+
+impl<LocalCall> frame_system::offchain::CreateSignedTransaction<LocalCall> for Test
+where
+    RuntimeCall: From<LocalCall>,
+{
+    fn create_signed_transaction<C: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+        call: RuntimeCall,
+        _public: UintAuthorityId,
+        account: AccountId,
+        _nonce: u32,
+    ) -> Option<Extrinsic> {
+        Some(Extrinsic::new_signed(call, account, (), ()))
+    }
+}
+
+/// The mock's prover node key: `UintAuthorityId`s made current with `UintAuthorityId::set_all_keys`.
+pub struct TestAuthId;
+
+impl frame_system::offchain::AppCrypto<UintAuthorityId, TestSignature> for TestAuthId {
+    type RuntimeAppPublic = UintAuthorityId;
+    type GenericPublic = UintAuthorityId;
+    type GenericSignature = TestSignature;
 }
 
 pub const GOVERNANCE_OWNER: AccountId = 1;
@@ -234,4 +279,43 @@ pub fn request_binding(request: RequestId, submitter: AccountId) -> FieldBytes {
 
 pub fn nonce_binding(nonce: u64, submitter: AccountId) -> FieldBytes {
     binding(BindingContext::Nonce(nonce), &submitter.encode())
+}
+
+/// A prover service that proves at once, with the real prover and `PROVER`'s Falcon key, the
+/// model of [`artifacts`]. `forget` empties it, as a node restart would.
+#[derive(Default)]
+pub struct InstantProver {
+    pub jobs: Mutex<HashMap<RequestId, zkml_primitives::JobStatus>>,
+    pub enqueued: Mutex<Vec<RequestId>>,
+}
+
+impl InstantProver {
+    pub fn forget(&self) {
+        self.jobs.lock().unwrap().clear();
+    }
+}
+
+impl zkml_primitives::ProverService for InstantProver {
+    fn can_prove(&self, vk_hash: &[u8; 32]) -> bool {
+        *vk_hash == sp_io::hashing::blake2_256(&artifacts().vk_bytes(Visibility::Public))
+    }
+
+    fn enqueue(&self, job: zkml_primitives::ProvingJob) -> bool {
+        self.enqueued.lock().unwrap().push(job.request);
+        let a = artifacts();
+        let status = if job.input == a.input_fixed {
+            let proved = a.prove(job.binding, Visibility::Public);
+            let message = attestation_message(&job.genesis_hash, job.request, &proved.output, &proved.proof);
+            let attestation = falcon512::detached_sign(&message, &falcon_keys(PROVER).1).as_bytes().to_vec();
+            zkml_primitives::JobStatus::Proved { output: proved.output, proof: proved.proof, attestation }
+        } else {
+            zkml_primitives::JobStatus::Failed(b"this test prover proves only the model's own input".to_vec())
+        };
+        self.jobs.lock().unwrap().insert(job.request, status);
+        true
+    }
+
+    fn status(&self, request: RequestId) -> zkml_primitives::JobStatus {
+        self.jobs.lock().unwrap().get(&request).cloned().unwrap_or(zkml_primitives::JobStatus::Unknown)
+    }
 }

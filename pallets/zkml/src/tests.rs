@@ -551,3 +551,152 @@ fn benchmark_fixtures_verify() {
         assert!(zkml::falcon512_verify(&fixtures.falcon_public_key, &model.commitment, &model.publisher_signature));
     }
 }
+
+mod offchain_worker {
+    use std::sync::Arc;
+
+    use codec::Decode;
+    use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+    use sp_runtime::testing::UintAuthorityId;
+    use sp_runtime::traits::Dispatchable;
+    use zkml_primitives::ProverExt;
+
+    use super::*;
+
+    type Pool = Arc<parking_lot::RwLock<testing::PoolState>>;
+
+    /// A prover node: offchain storage, a transaction pool, `PROVER`'s key and `prover`.
+    fn node(prover: Option<Arc<InstantProver>>) -> (sp_io::TestExternalities, Pool) {
+        let mut ext = new_test_ext();
+        let (offchain, _) = testing::TestOffchainExt::new();
+        let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+        ext.register_extension(OffchainDbExt::new(offchain.clone()));
+        ext.register_extension(OffchainWorkerExt::new(offchain));
+        ext.register_extension(TransactionPoolExt::new(pool));
+        if let Some(prover) = prover {
+            ext.register_extension(ProverExt(prover));
+        }
+        UintAuthorityId::set_all_keys([PROVER]);
+        (ext, pool_state)
+    }
+
+    /// Runs the off-chain worker at block `n`, then returns what it submitted.
+    fn run(n: u64, pool: &Pool) -> Vec<Extrinsic> {
+        System::set_block_number(n);
+        <Zkml as frame_support::traits::Hooks<u64>>::offchain_worker(n);
+        let submitted = std::mem::take(&mut pool.write().transactions);
+        submitted.iter().map(|tx| Extrinsic::decode(&mut &tx[..]).unwrap()).collect()
+    }
+
+    fn setup() -> (zkml_primitives::ModelId, zkml_primitives::RequestId) {
+        let model = register(InputVisibility::Public);
+        register_prover(PROVER);
+        (model, request(model, 20))
+    }
+
+    #[test]
+    fn proves_a_request_and_submits_a_result_that_verifies() {
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let (model, id) = setup();
+            // The first run only hands the job over; the proof is collected in a later block.
+            assert!(run(2, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![id]);
+
+            let submitted = run(3, &pool);
+            assert_eq!(submitted.len(), 1);
+            let tx = &submitted[0];
+            assert!(matches!(tx.preamble, sp_runtime::generic::Preamble::Signed(PROVER, (), ())));
+            assert!(matches!(tx.function, RuntimeCall::Zkml(crate::Call::submit_result { request_id, .. }) if request_id == id));
+            assert_ok!(tx.function.clone().dispatch(signed(PROVER)));
+            assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE);
+            assert!(Results::<Test>::contains_key(id));
+            System::assert_has_event(
+                Event::InferenceVerified {
+                    request: id,
+                    model,
+                    output: Results::<Test>::get(id).unwrap().output,
+                    prover: PROVER,
+                    fee: FEE,
+                }
+                .into(),
+            );
+
+            // Fulfilled: nothing more is proved or submitted.
+            assert!(run(4, &pool).is_empty());
+            assert_eq!(prover.enqueued.lock().unwrap().len(), 1);
+        });
+    }
+
+    #[test]
+    fn a_restart_proves_the_request_again_and_a_result_is_submitted_once_per_claim() {
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let (_, id) = setup();
+            assert!(run(2, &pool).is_empty());
+            prover.forget();
+            // The claim is still live, but the service lost the job: it is enqueued again.
+            assert!(run(3, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![id, id]);
+            assert_eq!(run(4, &pool).len(), 1);
+            // The submission was dropped (never dispatched): not resent while the claim lives...
+            assert!(run(5, &pool).is_empty());
+            // ...and sent again once it lapses.
+            assert_eq!(run(5 + CLAIM_LIFETIME, &pool).len(), 1);
+        });
+    }
+
+    #[test]
+    fn nothing_is_proved_without_the_service_a_prover_key_or_a_live_request() {
+        let (mut ext, pool) = node(None);
+        ext.execute_with(|| {
+            setup();
+            assert!(run(2, &pool).is_empty());
+        });
+
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let model = register(InputVisibility::Public);
+            // PROVER's key is in the keystore but PROVER is not a registered prover.
+            let id = request(model, 20);
+            assert!(run(2, &pool).is_empty());
+            register_prover(PROVER);
+            // Past its deadline.
+            System::set_block_number(21);
+            assert!(run(21, &pool).is_empty());
+            assert!(prover.enqueued.lock().unwrap().is_empty());
+            // A paused model's requests wait.
+            let later = request(model, 40);
+            assert_ok!(Zkml::pause_model(root(), model));
+            assert!(run(22, &pool).is_empty());
+            assert!(prover.enqueued.lock().unwrap().is_empty());
+            assert_ok!(Zkml::resume_model(root(), model));
+            assert!(run(23, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![later]);
+            assert_ne!(id, later);
+        });
+    }
+
+    #[test]
+    fn a_failed_proof_is_retried_once_its_claim_lapses() {
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let model = register(InputVisibility::Public);
+            register_prover(PROVER);
+            let mut input = artifacts().input_fixed.clone();
+            input[0] += 1;
+            let id = crate::NextRequestId::<Test>::get();
+            assert_ok!(Zkml::request_inference(signed(DAPP), model, bounded(&input), FEE, 50));
+            assert!(run(2, &pool).is_empty());
+            assert!(run(3, &pool).is_empty());
+            assert!(run(4, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![id]);
+            assert!(run(4 + CLAIM_LIFETIME, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![id, id]);
+        });
+    }
+}
