@@ -1,0 +1,252 @@
+//! The node's native prover service, behind the off-chain worker's `prover_handoff` host
+//! functions ([`zkml_primitives::ProverService`]).
+//!
+//! It serves the compiled models found in an artifact directory (one sub-directory per model, as
+//! `zkml compile` and `zkml setup` write them), keyed by the BLAKE2-256 hash of their public
+//! verifying key, which is what the chain registers. Jobs wait in a bounded queue for a fixed
+//! number of worker threads; enqueueing never blocks. A proved result carries the node's
+//! Falcon-512 attestation over (genesis hash, request, output, proof hash).
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
+use pqcrypto_falcon::falcon512;
+use pqcrypto_traits::sign::DetachedSignature;
+use zkml_primitives::{attestation_message, JobStatus, ProverService, ProvingJob, RequestId};
+use zkml_prover::artifacts::ArtifactDir;
+use zkml_prover::{InputData, Settings, Visibility};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("cannot read the artifact directory {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("model artifacts in {path}: {source}")]
+    Artifacts { path: PathBuf, source: zkml_prover::Error },
+}
+
+/// A compiled model the service can prove.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub dir: PathBuf,
+    pub settings: Settings,
+}
+
+/// Counters for the node's metrics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub proofs_done: AtomicU64,
+    pub proofs_failed: AtomicU64,
+    /// Total milliseconds spent proving.
+    pub proving_ms: AtomicU64,
+}
+
+/// Finished jobs whose status is kept for the off-chain worker to collect; older ones are
+/// forgotten (a forgotten job reads as unknown, and the worker proves it again if still pending).
+const RETAINED_RESULTS: usize = 1024;
+
+struct State {
+    queue: VecDeque<ProvingJob>,
+    jobs: HashMap<RequestId, JobStatus>,
+    finished: VecDeque<RequestId>,
+}
+
+impl State {
+    fn finish(&mut self, request: RequestId, status: JobStatus) {
+        self.jobs.insert(request, status);
+        self.finished.push_back(request);
+        while self.finished.len() > RETAINED_RESULTS {
+            if let Some(old) = self.finished.pop_front() {
+                self.jobs.remove(&old);
+            }
+        }
+    }
+}
+
+struct Inner {
+    models: HashMap<[u8; 32], Model>,
+    capacity: usize,
+    state: Mutex<State>,
+    work: Condvar,
+    falcon: falcon512::SecretKey,
+    metrics: Metrics,
+}
+
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A worker that panicked mid-update leaves only a stale status behind.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The prover service. Cheap to clone: clones share the queue and the workers.
+#[derive(Clone)]
+pub struct ProverNode {
+    inner: Arc<Inner>,
+}
+
+/// Reads every model under `artifacts`: sub-directories holding `settings.json` and a public
+/// verifying key. Sub-directories without them are skipped; unreadable artifacts are errors.
+pub fn load_models(artifacts: &Path) -> Result<HashMap<[u8; 32], Model>, ServiceError> {
+    let io = |source| ServiceError::Io { path: artifacts.into(), source };
+    let mut models = HashMap::new();
+    for entry in std::fs::read_dir(artifacts).map_err(io)? {
+        let dir = entry.map_err(io)?.path();
+        let files = ArtifactDir(dir.clone());
+        let vk_path = files.vk(Visibility::Public);
+        if !files.settings().is_file() || !vk_path.is_file() {
+            continue;
+        }
+        let artifacts_error = |source| ServiceError::Artifacts { path: dir.clone(), source };
+        let settings = files.load_settings().map_err(artifacts_error)?;
+        let vk = std::fs::read(&vk_path).map_err(|source| ServiceError::Io { path: vk_path.clone(), source })?;
+        let hash = sp_crypto_hashing::blake2_256(&vk);
+        tracing::info!(target: "zkml", model = %dir.display(), vk_hash = %hex(&hash), "prover serves model");
+        models.insert(hash, Model { dir, settings });
+    }
+    Ok(models)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ProverNode {
+    /// A service for `models` with a queue of `capacity` jobs, attesting with `falcon`. No worker
+    /// runs until [`ProverNode::spawn_workers`].
+    pub fn new(models: HashMap<[u8; 32], Model>, capacity: usize, falcon: falcon512::SecretKey) -> Self {
+        let state = State { queue: VecDeque::new(), jobs: HashMap::new(), finished: VecDeque::new() };
+        let inner = Inner {
+            models,
+            capacity,
+            state: Mutex::new(state),
+            work: Condvar::new(),
+            falcon,
+            metrics: Metrics::default(),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Starts `threads` worker threads, which live as long as the process.
+    pub fn spawn_workers(&self, threads: usize) -> std::io::Result<()> {
+        for n in 0..threads {
+            let inner = self.inner.clone();
+            std::thread::Builder::new().name(format!("zkml-prover-{n}")).spawn(move || work(&inner))?;
+        }
+        Ok(())
+    }
+
+    /// Jobs waiting for a worker.
+    pub fn queue_len(&self) -> usize {
+        self.inner.state().queue.len()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn models(&self) -> impl Iterator<Item = (&[u8; 32], &Model)> {
+        self.inner.models.iter()
+    }
+}
+
+fn work(inner: &Inner) {
+    loop {
+        let job = {
+            let mut state = inner.state();
+            loop {
+                if let Some(job) = state.queue.pop_front() {
+                    break job;
+                }
+                state = inner.work.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        };
+        let started = Instant::now();
+        let request = job.request;
+        let status = match prove(inner, &job) {
+            Ok(status) => {
+                inner.metrics.proofs_done.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(target: "zkml", request, ms = started.elapsed().as_millis() as u64, "request proved");
+                status
+            }
+            Err(reason) => {
+                inner.metrics.proofs_failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(target: "zkml", request, %reason, "proving failed");
+                JobStatus::Failed(reason.into_bytes())
+            }
+        };
+        inner.metrics.proving_ms.fetch_add(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        inner.state().finish(request, status);
+    }
+}
+
+/// Proves `job` and attests the result.
+fn prove(inner: &Inner, job: &ProvingJob) -> Result<JobStatus, String> {
+    let model = inner.models.get(&job.vk_hash).ok_or("no artifacts for this verifying key")?;
+    let input = fixed_input(&model.settings, &job.input)?;
+    let binding = Option::<Fr>::from(Fr::from_repr(job.binding)).ok_or("the binding is not a field element")?;
+    let file = zkml_prover::prove(&model.dir, &input, binding, Visibility::Public).map_err(|e| e.to_string())?;
+    let output = file
+        .outputs_fixed
+        .iter()
+        .flatten()
+        .map(|&v| i64::try_from(v).map_err(|_| format!("output {v} does not fit the chain's 64-bit integers")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let proof = file.proof_bytes().map_err(|e| e.to_string())?;
+    let message = attestation_message(&job.genesis_hash, job.request, &output, &proof);
+    let attestation = falcon512::detached_sign(&message, &inner.falcon).as_bytes().to_vec();
+    Ok(JobStatus::Proved { output, proof, attestation })
+}
+
+/// The model's input from the chain's fixed-point integers: split by input shape and scaled back
+/// to floats, which the prover quantises again to the same integers (the scale is a power of two).
+fn fixed_input(settings: &Settings, values: &[i64]) -> Result<InputData, String> {
+    let sizes: Vec<usize> = settings.input_shapes.iter().map(|s| s.iter().product()).collect();
+    if sizes.iter().sum::<usize>() != values.len() {
+        return Err(format!("{} input values for a model taking {}", values.len(), sizes.iter().sum::<usize>()));
+    }
+    let unit = (1u64 << settings.quantization.scale) as f64;
+    let mut rest = values;
+    let input_data = sizes
+        .iter()
+        .map(|&n| {
+            let (row, tail) = rest.split_at(n);
+            rest = tail;
+            row.iter().map(|&v| v as f64 / unit).collect()
+        })
+        .collect();
+    Ok(InputData { input_data })
+}
+
+impl ProverService for ProverNode {
+    fn can_prove(&self, vk_hash: &[u8; 32]) -> bool {
+        self.inner.models.contains_key(vk_hash)
+    }
+
+    fn enqueue(&self, job: ProvingJob) -> bool {
+        if !self.can_prove(&job.vk_hash) {
+            return false;
+        }
+        let mut state = self.inner.state();
+        match state.jobs.get(&job.request) {
+            Some(JobStatus::Proving | JobStatus::Proved { .. }) => return true,
+            Some(JobStatus::Failed(_)) | Some(JobStatus::Unknown) | None => {}
+        }
+        if state.queue.len() >= self.inner.capacity {
+            return false;
+        }
+        tracing::info!(target: "zkml", request = job.request, "request queued for proving");
+        state.jobs.insert(job.request, JobStatus::Proving);
+        state.queue.push_back(job);
+        self.inner.work.notify_one();
+        true
+    }
+
+    fn status(&self, request: RequestId) -> JobStatus {
+        self.inner.state().jobs.get(&request).cloned().unwrap_or(JobStatus::Unknown)
+    }
+}
