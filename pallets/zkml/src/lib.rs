@@ -74,6 +74,7 @@ pub mod pallet {
     use frame_support::pallet_prelude::*;
     use frame_support::traits::tokens::{Fortitude, Precision, Restriction};
     use frame_support::traits::EnsureOrigin;
+    use frame_support::{Deserialize, Serialize};
     use frame_system::offchain::{AppCrypto, CreateSignedTransaction};
     use frame_system::pallet_prelude::*;
     use sp_runtime::traits::{Saturating, StaticLookup, Zero};
@@ -217,13 +218,31 @@ pub mod pallet {
     #[pallet::storage]
     pub type Nonces<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
 
+    /// A model registered at genesis: what `register_model` takes, in plain types.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(crate = "frame_support::__private::serde", rename_all = "camelCase")]
+    pub struct GenesisModel<AccountId> {
+        pub owner: AccountId,
+        pub name: Vec<u8>,
+        pub onnx_hash: [u8; 32],
+        pub commitment: [u8; 32],
+        pub input_shape: Vec<u32>,
+        pub output_len: u32,
+        pub scale: u8,
+        /// SCALE-encoded [`CircuitSettings`] of the public-input circuit.
+        pub settings: Vec<u8>,
+        pub vk: Vec<u8>,
+    }
+
     #[pallet::genesis_config]
     #[derive(frame_support::DefaultNoBound)]
     pub struct GenesisConfig<T: Config> {
         /// The KZG verifier parameters (160 bytes), if proofs are to be checked from genesis.
         pub verifier_params: Option<Vec<u8>>,
-        #[serde(skip)]
-        pub _config: core::marker::PhantomData<T>,
+        /// Models registered at genesis (public inputs), with their owners' deposits held.
+        pub models: Vec<GenesisModel<T::AccountId>>,
+        /// Provers registered at genesis, with their Falcon-512 public keys.
+        pub provers: Vec<(T::AccountId, Vec<u8>)>,
     }
 
     #[pallet::genesis_build]
@@ -233,6 +252,28 @@ pub mod pallet {
                 let params = Pallet::<T>::checked_verifier_params(params.clone())
                     .expect("genesis KZG verifier parameters must be three compressed points (160 bytes)");
                 VerifierParams::<T>::put(params);
+            }
+            for m in &self.models {
+                let description = ModelDescription::<T> {
+                    name: m.name.clone().try_into().expect("genesis model name within MaxNameLength"),
+                    onnx_hash: m.onnx_hash,
+                    commitment: m.commitment,
+                    input_shape: m.input_shape.clone().try_into().expect("genesis input shape within MaxShapeDims"),
+                    input_len: m.input_shape.iter().product(),
+                    output_len: m.output_len,
+                    input_scale: m.scale,
+                    output_scale: m.scale,
+                    visibility: InputVisibility::Public,
+                };
+                let settings = m.settings.clone().try_into().expect("genesis settings within MaxSettingsLength");
+                let vk = m.vk.clone().try_into().expect("genesis vk within MaxVkLength");
+                Pallet::<T>::do_register_model(m.owner.clone(), description, settings, vk, None)
+                    .expect("genesis models must pass registration");
+            }
+            for (prover, key) in &self.provers {
+                let key = FalconPublicKey::try_from(key.clone()).expect("genesis Falcon-512 keys are 897 bytes");
+                assert_eq!(key.len(), FALCON512_PUBLIC_KEY_BYTES as usize, "genesis Falcon-512 keys are 897 bytes");
+                Provers::<T>::insert(prover, key);
             }
         }
     }
@@ -373,58 +414,7 @@ pub mod pallet {
         ) -> DispatchResult {
             T::RegisterOrigin::ensure_origin(origin)?;
             let owner = T::Lookup::lookup(owner)?;
-            let active = ActiveModels::<T>::get();
-            ensure!(active < T::MaxModels::get(), Error::<T>::TooManyModels);
-            let d = &description;
-            let shape_len = d.input_shape.iter().try_fold(1u32, |n, &dim| n.checked_mul(dim));
-            ensure!(shape_len == Some(d.input_len), Error::<T>::InputShapeMismatch);
-            ensure!(d.input_len <= T::MaxInputLength::get(), Error::<T>::InputLength);
-            ensure!(d.output_len <= T::MaxOutputLength::get(), Error::<T>::OutputLength);
-            ensure!(is_canonical_field(&d.commitment), Error::<T>::MalformedCommitment);
-
-            let decoded = CircuitSettings::decode_valid(&settings).map_err(Error::<T>::from)?;
-            ensure!(decoded.num_instances == d.instances(), Error::<T>::InstanceCountMismatch);
-            let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
-            // Only the key's parsing is checked: an empty proof stops right after it.
-            let instances = alloc::vec![[0u8; 32]; decoded.num_instances as usize];
-            match zkml::verify_halo2(&settings, &vk, &[], instances, &kzg).0 {
-                Err(VerifyError::InvalidProof) => {}
-                Err(error) => return Err(Error::<T>::from(error).into()),
-                Ok(()) => return Err(Error::<T>::MalformedVerifyingKey.into()),
-            }
-
-            let publisher_key = match publisher_attestation {
-                Some((key, signature)) => {
-                    ensure!(key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
-                    ensure!(zkml::falcon512_verify(&key, &d.commitment, &signature), Error::<T>::BadPublisherSignature);
-                    Some(key)
-                }
-                None => None,
-            };
-
-            let model = NextModelId::<T>::get();
-            let commitment = description.commitment;
-            let mut info = ModelInfo::<T> {
-                owner: owner.clone(),
-                description,
-                vk_hash: sp_io::hashing::blake2_256(&vk),
-                publisher_key,
-                deposit: Zero::zero(),
-                status: ModelStatus::Active,
-                registered_at: frame_system::Pallet::<T>::block_number(),
-            };
-            let circuit = Circuit::<T> { settings, vk };
-            let bytes = (info.encoded_size() + circuit.encoded_size()) as u32;
-            info.deposit = T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()));
-            T::Currency::hold(&HoldReason::ModelDeposit.into(), &owner, info.deposit)?;
-
-            let deposit = info.deposit;
-            Models::<T>::insert(model, info);
-            Circuits::<T>::insert(model, circuit);
-            ActiveModels::<T>::put(active + 1);
-            NextModelId::<T>::put(model.saturating_add(1));
-            Self::deposit_event(Event::ModelRegistered { model, owner, commitment, deposit });
-            Ok(())
+            Self::do_register_model(owner, description, settings, vk, publisher_attestation)
         }
 
         /// Stops a model taking requests and results. Origin: [`Config::RegisterOrigin`].
@@ -666,6 +656,69 @@ pub mod pallet {
             let info = Models::<T>::get(model).ok_or(Error::<T>::ModelNotFound)?;
             ensure!(info.status == ModelStatus::Active, Error::<T>::ModelNotActive);
             Ok(info)
+        }
+
+        /// `register_model` after its origin check: every check on the model, the deposit, and
+        /// the records. Genesis registers its models through it too.
+        pub fn do_register_model(
+            owner: T::AccountId,
+            description: ModelDescription<T>,
+            settings: BoundedVec<u8, T::MaxSettingsLength>,
+            vk: BoundedVec<u8, T::MaxVkLength>,
+            publisher_attestation: Option<(FalconPublicKey, FalconSignature)>,
+        ) -> DispatchResult {
+            let active = ActiveModels::<T>::get();
+            ensure!(active < T::MaxModels::get(), Error::<T>::TooManyModels);
+            let d = &description;
+            let shape_len = d.input_shape.iter().try_fold(1u32, |n, &dim| n.checked_mul(dim));
+            ensure!(shape_len == Some(d.input_len), Error::<T>::InputShapeMismatch);
+            ensure!(d.input_len <= T::MaxInputLength::get(), Error::<T>::InputLength);
+            ensure!(d.output_len <= T::MaxOutputLength::get(), Error::<T>::OutputLength);
+            ensure!(is_canonical_field(&d.commitment), Error::<T>::MalformedCommitment);
+
+            let decoded = CircuitSettings::decode_valid(&settings).map_err(Error::<T>::from)?;
+            ensure!(decoded.num_instances == d.instances(), Error::<T>::InstanceCountMismatch);
+            let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
+            // Only the key's parsing is checked: an empty proof stops right after it.
+            let instances = alloc::vec![[0u8; 32]; decoded.num_instances as usize];
+            match zkml::verify_halo2(&settings, &vk, &[], instances, &kzg).0 {
+                Err(VerifyError::InvalidProof) => {}
+                Err(error) => return Err(Error::<T>::from(error).into()),
+                Ok(()) => return Err(Error::<T>::MalformedVerifyingKey.into()),
+            }
+
+            let publisher_key = match publisher_attestation {
+                Some((key, signature)) => {
+                    ensure!(key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
+                    ensure!(zkml::falcon512_verify(&key, &d.commitment, &signature), Error::<T>::BadPublisherSignature);
+                    Some(key)
+                }
+                None => None,
+            };
+
+            let model = NextModelId::<T>::get();
+            let commitment = description.commitment;
+            let mut info = ModelInfo::<T> {
+                owner: owner.clone(),
+                description,
+                vk_hash: sp_io::hashing::blake2_256(&vk),
+                publisher_key,
+                deposit: Zero::zero(),
+                status: ModelStatus::Active,
+                registered_at: frame_system::Pallet::<T>::block_number(),
+            };
+            let circuit = Circuit::<T> { settings, vk };
+            let bytes = (info.encoded_size() + circuit.encoded_size()) as u32;
+            info.deposit = T::DepositBase::get().saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()));
+            T::Currency::hold(&HoldReason::ModelDeposit.into(), &owner, info.deposit)?;
+
+            let deposit = info.deposit;
+            Models::<T>::insert(model, info);
+            Circuits::<T>::insert(model, circuit);
+            ActiveModels::<T>::put(active + 1);
+            NextModelId::<T>::put(model.saturating_add(1));
+            Self::deposit_event(Event::ModelRegistered { model, owner, commitment, deposit });
+            Ok(())
         }
 
         /// Moves `model` from status `from` to `to`, or fails with `not_from`.

@@ -123,6 +123,14 @@ pub const STARTING_BALANCE: Balance = 1_000_000;
 
 /// Genesis with funded accounts and the development SRS's KZG verifier parameters.
 pub fn new_test_ext() -> sp_io::TestExternalities {
+    test_ext_with(pallet_zkml::GenesisConfig::<Test> {
+        verifier_params: Some(artifacts().kzg_params.clone()),
+        ..Default::default()
+    })
+}
+
+/// Genesis with funded accounts and `zkml` as pallet-zkml's genesis.
+pub fn test_ext_with(zkml: pallet_zkml::GenesisConfig<Test>) -> sp_io::TestExternalities {
     let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
     pallet_balances::GenesisConfig::<Test> {
         balances: [GOVERNANCE_OWNER, DAPP, PROVER, OTHER_PROVER].map(|a| (a, STARTING_BALANCE)).to_vec(),
@@ -130,9 +138,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
     }
     .assimilate_storage(&mut storage)
     .unwrap();
-    pallet_zkml::GenesisConfig::<Test> { verifier_params: Some(artifacts().kzg_params.clone()), ..Default::default() }
-        .assimilate_storage(&mut storage)
-        .unwrap();
+    zkml.assimilate_storage(&mut storage).unwrap();
     let mut ext = sp_io::TestExternalities::new(storage);
     ext.execute_with(|| System::set_block_number(1));
     ext
@@ -236,6 +242,21 @@ impl Artifacts {
 
     pub fn vk_bytes(&self, visibility: Visibility) -> Vec<u8> {
         std::fs::read(zkml_prover::artifacts::ArtifactDir(self.dir.clone()).vk(visibility)).unwrap()
+    }
+
+    /// The model as a genesis entry owned by `owner`.
+    pub fn genesis_model(&self, owner: AccountId) -> pallet_zkml::GenesisModel<AccountId> {
+        pallet_zkml::GenesisModel {
+            owner,
+            name: b"1l_mlp".to_vec(),
+            onnx_hash: self.onnx_hash,
+            commitment: self.commitment,
+            input_shape: self.input_shape.clone(),
+            output_len: self.output_len,
+            scale: self.scale,
+            settings: self.settings_bytes(Visibility::Public),
+            vk: self.vk_bytes(Visibility::Public),
+        }
     }
 
     pub fn description(&self, visibility: InputVisibility) -> ModelDescription<Test> {

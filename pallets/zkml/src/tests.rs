@@ -552,6 +552,40 @@ fn benchmark_fixtures_verify() {
     }
 }
 
+#[test]
+fn genesis_registers_models_and_provers() {
+    let a = artifacts();
+    let genesis = crate::GenesisConfig::<Test> {
+        verifier_params: Some(a.kzg_params.clone()),
+        models: vec![a.genesis_model(GOVERNANCE_OWNER)],
+        provers: vec![(PROVER, falcon_public(PROVER).to_vec())],
+    };
+    test_ext_with(genesis).execute_with(|| {
+        let info = Models::<Test>::get(0).unwrap();
+        assert_eq!((info.owner, info.status), (GOVERNANCE_OWNER, ModelStatus::Active));
+        assert_eq!(info.description, a.description(InputVisibility::Public));
+        assert_eq!(held(GOVERNANCE_OWNER, HoldReason::ModelDeposit), expected_deposit(0));
+        assert_eq!(crate::Provers::<Test>::get(PROVER), Some(falcon_public(PROVER)));
+        let id = request(0, 10);
+        let (output, proof, signature) = submission(id, PROVER);
+        assert_ok!(submit(PROVER, id, &output, &proof, signature));
+    });
+}
+
+#[test]
+#[should_panic(expected = "genesis models must pass registration")]
+fn genesis_refuses_a_model_that_does_not_register() {
+    let a = artifacts();
+    let mut model = a.genesis_model(GOVERNANCE_OWNER);
+    model.vk.truncate(100);
+    let genesis = crate::GenesisConfig::<Test> {
+        verifier_params: Some(a.kzg_params.clone()),
+        models: vec![model],
+        provers: vec![],
+    };
+    test_ext_with(genesis);
+}
+
 mod offchain_worker {
     use std::sync::Arc;
 
