@@ -112,6 +112,7 @@ pub mod pallet {
         /// Most models registered and not retired.
         #[pallet::constant]
         type MaxModels: Get<u32>;
+        /// Most bytes of a model's name.
         #[pallet::constant]
         type MaxNameLength: Get<u32>;
         /// Most dimensions of an input shape.
