@@ -1,0 +1,90 @@
+//! The genesis presets: the committed demo artifacts are what the prover makes from the corpus,
+//! and the development genesis builds, with the demo model registered.
+
+use std::path::Path;
+
+use hauptbuch_runtime::genesis_config_presets::{get_preset, DEMO_GENESIS, DEV_FALCON_PUBLIC_KEY};
+use hauptbuch_runtime::{Runtime, RuntimeGenesisConfig};
+use pqcrypto_falcon::falcon512;
+use pqcrypto_traits::sign::{DetachedSignature, PublicKey, SecretKey};
+use serde_json::{json, Value};
+use sp_keyring::Sr25519Keyring;
+use zkml_primitives::CircuitSettings;
+use halo2_proofs::halo2curves::ff::PrimeField;
+use zkml_prover::{InputData, Visibility};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The demo genesis JSON, made now from the corpus's 1l_mlp with the development SRS.
+fn demo_genesis() -> Value {
+    let corpus = root().join("../../shared/models/ezkl-examples/1l_mlp");
+    let dir = tempfile::tempdir().unwrap();
+    let input = InputData::load(&corpus.join("input.json")).unwrap();
+    zkml_prover::compile(&corpus.join("network.onnx"), &input, dir.path()).unwrap();
+    let settings = zkml_prover::setup(dir.path(), zkml_prover::SrsSource::Dev).unwrap();
+    let variant = settings.variant(Visibility::Public);
+    let commitment = zkml_prover::proof::fr_from_hex(&settings.model_commitment).unwrap().to_repr();
+    let onnx = hex::decode(&settings.onnx_sha256).unwrap();
+    json!({
+        "verifierParams": std::fs::read(dir.path().join("kzg.vparams")).unwrap(),
+        "model": {
+            "owner": null,
+            "name": b"1l_mlp".to_vec(),
+            "onnxHash": onnx,
+            "commitment": commitment,
+            "inputShape": settings.input_shapes[0],
+            "outputLen": settings.output_shapes.iter().map(|s| s.iter().product::<usize>()).sum::<usize>(),
+            "scale": settings.quantization.scale,
+            "settings": codec::Encode::encode(&CircuitSettings::from_params(&variant.circuit, variant.num_instances)),
+            "vk": std::fs::read(dir.path().join("public.vk")).unwrap(),
+        },
+    })
+}
+
+/// `ZKML_WRITE_DEMO=1` rewrites `demo/genesis.json` (and makes a Falcon key pair if there is none).
+#[test]
+fn the_committed_demo_is_what_the_prover_makes() {
+    let made = demo_genesis();
+    if std::env::var_os("ZKML_WRITE_DEMO").is_some() {
+        std::fs::write(root().join("demo/genesis.json"), serde_json::to_string_pretty(&made).unwrap()).unwrap();
+        if !root().join("demo/falcon512.sk").exists() {
+            let (pk, sk) = falcon512::keypair();
+            std::fs::write(root().join("demo/falcon512.pk"), pk.as_bytes()).unwrap();
+            std::fs::write(root().join("demo/falcon512.sk"), sk.as_bytes()).unwrap();
+        }
+        return;
+    }
+    let committed: Value = serde_json::from_str(DEMO_GENESIS).unwrap();
+    assert_eq!(committed, made, "demo/genesis.json is stale: regenerate it with ZKML_WRITE_DEMO=1");
+}
+
+#[test]
+fn the_development_falcon_keys_are_a_pair() {
+    let pk = falcon512::PublicKey::from_bytes(DEV_FALCON_PUBLIC_KEY).unwrap();
+    let sk = falcon512::SecretKey::from_bytes(&std::fs::read(root().join("demo/falcon512.sk")).unwrap()).unwrap();
+    let signature = falcon512::detached_sign(b"attestation", &sk);
+    assert!(zkml_primitives::host::falcon512_verify(pk.as_bytes(), b"attestation", signature.as_bytes()));
+}
+
+#[test]
+fn the_development_genesis_registers_the_demo_model_and_prover() {
+    let preset = frame_support::genesis_builder_helper::get_preset::<RuntimeGenesisConfig>(
+        &Some(sp_genesis_builder::DEV_RUNTIME_PRESET.into()),
+        get_preset,
+    )
+    .unwrap();
+    let config: RuntimeGenesisConfig = serde_json::from_slice(&preset).unwrap();
+    let storage = sp_runtime::BuildStorage::build_storage(&config).unwrap();
+    sp_io::TestExternalities::new(storage).execute_with(|| {
+        let alice = Sr25519Keyring::Alice.to_account_id();
+        let model = pallet_zkml::Models::<Runtime>::get(0).unwrap();
+        assert_eq!(model.owner, alice);
+        assert_eq!(model.status, pallet_zkml::ModelStatus::Active);
+        assert_eq!(model.description.input_len, 3);
+        assert!(pallet_zkml::Provers::<Runtime>::contains_key(&alice));
+        assert!(pallet_zkml::VerifierParams::<Runtime>::get().is_some());
+        assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice));
+    });
+}
