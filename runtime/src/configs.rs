@@ -22,8 +22,8 @@ parameter_types! {
             Weight::from_parts(2u64 * WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
             NORMAL_DISPATCH_RATIO,
         );
-    pub RuntimeBlockLength: frame_system::limits::BlockLength =
-        frame_system::limits::BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+    /// 5 MiB, 75% of it for normal dispatches.
+    pub RuntimeBlockLength: frame_system::limits::BlockLength = Default::default();
     pub FeeMultiplier: Multiplier = Multiplier::one();
     /// Block hashes kept: also the longest a transaction can stay valid.
     pub const BlockHashCount: BlockNumber = 2400;
@@ -174,4 +174,3 @@ where
         Some(UncheckedExtrinsic::new_signed(call, address, signature, extension))
     }
 }
-

@@ -45,7 +45,10 @@ fn authority(key: Sr25519Keyring) -> (AuraId, GrandpaId) {
 }
 
 fn endowed() -> Vec<AccountId> {
-    Sr25519Keyring::iter().filter(|k| k != &Sr25519Keyring::One && k != &Sr25519Keyring::Two).map(|k| k.to_account_id()).collect()
+    Sr25519Keyring::iter()
+        .filter(|k| k != &Sr25519Keyring::One && k != &Sr25519Keyring::Two)
+        .map(|k| k.to_account_id())
+        .collect()
 }
 
 /// The genesis of preset `id`, as JSON.

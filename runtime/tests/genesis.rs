@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use halo2_proofs::halo2curves::ff::PrimeField;
 use hauptbuch_runtime::genesis_config_presets::{get_preset, DEMO_GENESIS, DEV_FALCON_PUBLIC_KEY};
 use hauptbuch_runtime::{Runtime, RuntimeGenesisConfig};
 use pqcrypto_falcon::falcon512;
@@ -10,7 +11,6 @@ use pqcrypto_traits::sign::{DetachedSignature, PublicKey, SecretKey};
 use serde_json::{json, Value};
 use sp_keyring::Sr25519Keyring;
 use zkml_primitives::CircuitSettings;
-use halo2_proofs::halo2curves::ff::PrimeField;
 use zkml_prover::{InputData, Visibility};
 
 fn root() -> &'static Path {
@@ -75,7 +75,20 @@ fn the_development_genesis_registers_the_demo_model_and_prover() {
         get_preset,
     )
     .unwrap();
-    let config: RuntimeGenesisConfig = serde_json::from_slice(&preset).unwrap();
+    // A preset is a patch over the default genesis, as the node's chain-spec builder applies it.
+    fn merge(base: &mut Value, patch: Value) {
+        match (base, patch) {
+            (Value::Object(base), Value::Object(patch)) => {
+                for (key, value) in patch {
+                    merge(base.entry(key).or_insert(Value::Null), value);
+                }
+            }
+            (base, patch) => *base = patch,
+        }
+    }
+    let mut full = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+    merge(&mut full, serde_json::from_slice(&preset).unwrap());
+    let config: RuntimeGenesisConfig = serde_json::from_value(full).unwrap();
     let storage = sp_runtime::BuildStorage::build_storage(&config).unwrap();
     sp_io::TestExternalities::new(storage).execute_with(|| {
         let alice = Sr25519Keyring::Alice.to_account_id();
