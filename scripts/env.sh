@@ -4,6 +4,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hauptbuch-zkml/target}"
+# The target directory is outside the clone, so substrate-wasm-builder needs to be told where the
+# workspace (and its Cargo.lock) is, or it would build the runtime's wasm with unlocked dependencies.
+export WASM_BUILD_WORKSPACE_HINT="$ROOT"
 export ZKML_CORPUS="${ZKML_CORPUS:-$ROOT/../shared/models/ezkl-examples}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -30,10 +33,10 @@ install_apt_packages() {
 
 install_toolchain() {
   command -v rustup >/dev/null 2>&1 || die "rustup is required: see https://rustup.rs"
-  # rust-toolchain.toml pins the toolchain, its components and the wasm target; `rustup show`
-  # installs whatever of them is missing.
-  (cd "$ROOT" && rustup show active-toolchain >/dev/null 2>&1) || (cd "$ROOT" && rustup toolchain install)
-  (cd "$ROOT" && rustup show >/dev/null)
+  # rust-toolchain.toml pins the toolchain, its components and the wasm targets; `rustup toolchain
+  # install` (with no name, it reads that file) installs whatever of them is missing. `rustup show`
+  # no longer does since rustup 1.28.
+  (cd "$ROOT" && rustup toolchain install >/dev/null 2>&1) || die "rustup could not install the toolchain in rust-toolchain.toml"
 }
 
 install_apt_packages
