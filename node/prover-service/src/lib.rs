@@ -209,14 +209,14 @@ fn fixed_input(settings: &Settings, values: &[i64]) -> Result<InputData, String>
     if sizes.iter().sum::<usize>() != values.len() {
         return Err(format!("{} input values for a model taking {}", values.len(), sizes.iter().sum::<usize>()));
     }
-    let unit = (1u64 << settings.quantization.scale) as f64;
+    let scale = settings.quantization.scale;
     let mut rest = values;
     let input_data = sizes
         .iter()
         .map(|&n| {
             let (row, tail) = rest.split_at(n);
             rest = tail;
-            row.iter().map(|&v| v as f64 / unit).collect()
+            row.iter().map(|&v| zkml_prover::quantize::dequantize(v as i128, scale)).collect()
         })
         .collect();
     Ok(InputData { input_data })
