@@ -13,6 +13,7 @@
 pub mod api;
 pub mod artifacts;
 pub mod circuit;
+pub mod corpus;
 pub mod error;
 pub mod graph;
 pub mod input;

@@ -12,7 +12,7 @@ fn zkml(args: &[&str]) -> (bool, serde_json::Value, String) {
 
 #[test]
 fn verbs_round_trip_and_fail_with_non_zero_exit() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples/1l_relu");
+    let corpus = zkml_prover::corpus::model("1l_relu");
     let (model, input) = (corpus.join("network.onnx"), corpus.join("input.json"));
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("art");

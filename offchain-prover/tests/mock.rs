@@ -1,8 +1,6 @@
 //! MockProver checks of whole model circuits: the honest witness satisfies every constraint, and
 //! a wrong output, a wrong lookup value or a wrong parameter does not.
 
-use std::path::Path;
-
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
@@ -16,7 +14,7 @@ use zkml_prover::InputData;
 const K: usize = 13;
 
 fn built(model: &str) -> (Built, Vec<Fr>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples").join(model);
+    let dir = zkml_prover::corpus::model(model);
     let model = Model::load(&dir.join("network.onnx")).unwrap();
     let input = InputData::load(&dir.join("input.json")).unwrap();
     let q = Quantization { scale: 7, bits: 16, table_bits: 12 };

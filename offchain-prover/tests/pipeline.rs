@@ -1,19 +1,15 @@
 //! End-to-end tests on real corpus models: compile, set up with the dev SRS, prove, verify, and
 //! reject everything that is not an honest proof for these artifacts.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use zkml_prover::api::accuracy_bound;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
 use zkml_prover::{compile, prove, run, setup, verify, Error, InputData, ProofFile, SrsSource, Visibility};
 
-fn corpus(model: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples").join(model)
-}
-
 fn input(model: &str) -> InputData {
-    InputData::load(&corpus(model).join("input.json")).unwrap()
+    InputData::load(&zkml_prover::corpus::model(model).join("input.json")).unwrap()
 }
 
 /// Compiled and set-up artifacts, built once per model for the whole test binary.
@@ -23,7 +19,7 @@ fn artifacts(model: &'static str) -> &'static Path {
     let mut dirs = dirs.lock().unwrap();
     dirs.entry(model).or_insert_with(|| {
         let dir = Box::leak(Box::new(tempfile::tempdir().unwrap())).path();
-        compile(&corpus(model).join("network.onnx"), &input(model), dir).unwrap();
+        compile(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model), dir).unwrap();
         setup(dir, SrsSource::Dev).unwrap();
         dir
     })
@@ -34,7 +30,7 @@ fn proof(model: &'static str, visibility: Visibility) -> ProofFile {
 }
 
 fn assert_accurate(model: &str, proof: &ProofFile) {
-    let reference = run(&corpus(model).join("network.onnx"), &input(model)).unwrap();
+    let reference = run(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model)).unwrap();
     let bound = accuracy_bound(&reference);
     for (p, r) in proof.outputs.iter().flatten().zip(reference.iter().flatten()) {
         assert!((p - r).abs() <= bound, "{model}: proved {p} vs float {r} (bound {bound})");
@@ -138,9 +134,11 @@ fn bad_inputs_fail_with_clear_errors() {
 #[test]
 fn malformed_and_unsupported_models_are_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let err = compile(&corpus("smallworm").join("network.onnx"), &input("1l_mlp"), tmp.path()).unwrap_err();
+    let err = compile(&zkml_prover::corpus::model("smallworm").join("network.onnx"), &input("1l_mlp"), tmp.path())
+        .unwrap_err();
     assert!(matches!(err, Error::MalformedModel { .. }), "{err}");
-    let err = compile(&corpus("1l_topk").join("network.onnx"), &input("1l_topk"), tmp.path()).unwrap_err();
+    let err = compile(&zkml_prover::corpus::model("1l_topk").join("network.onnx"), &input("1l_topk"), tmp.path())
+        .unwrap_err();
     match err {
         Error::UnsupportedOp { op, node, .. } => {
             assert_eq!(op, "Topk");
@@ -154,7 +152,7 @@ fn malformed_and_unsupported_models_are_named() {
 fn missing_or_corrupt_artifacts_are_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    compile(&corpus("1l_relu").join("network.onnx"), &input("1l_relu"), dir).unwrap();
+    compile(&zkml_prover::corpus::model("1l_relu").join("network.onnx"), &input("1l_relu"), dir).unwrap();
     let binding = fr_from_hex("0x1").unwrap();
     assert!(matches!(prove(dir, &input("1l_relu"), binding, Visibility::Public), Err(Error::NotSetUp(_))));
     setup(dir, SrsSource::Dev).unwrap();
@@ -194,7 +192,7 @@ fn setup_is_deterministic_and_accepts_a_raw_srs_file() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     for dir in [&a, &b] {
-        compile(&corpus("1l_relu").join("network.onnx"), &input("1l_relu"), dir).unwrap();
+        compile(&zkml_prover::corpus::model("1l_relu").join("network.onnx"), &input("1l_relu"), dir).unwrap();
     }
     setup(&a, SrsSource::Dev).unwrap();
     // A larger raw-format SRS is downsized to the circuit.

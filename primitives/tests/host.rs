@@ -22,7 +22,7 @@ struct Case {
 fn case() -> &'static Case {
     static CASE: OnceLock<Case> = OnceLock::new();
     CASE.get_or_init(|| {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/models/ezkl-examples/1l_mlp");
+        let corpus = zkml_prover::corpus::model("1l_mlp");
         let dir = tempfile::tempdir().unwrap().keep();
         let input = InputData::load(&corpus.join("input.json")).unwrap();
         zkml_prover::compile(&corpus.join("network.onnx"), &input, &dir).unwrap();

@@ -19,7 +19,7 @@ fn root() -> &'static Path {
 
 /// The demo genesis JSON, made now from the corpus's 1l_mlp with the development SRS.
 fn demo_genesis() -> Value {
-    let corpus = root().join("../../shared/models/ezkl-examples/1l_mlp");
+    let corpus = zkml_prover::corpus::model("1l_mlp");
     let dir = tempfile::tempdir().unwrap();
     let input = InputData::load(&corpus.join("input.json")).unwrap();
     zkml_prover::compile(&corpus.join("network.onnx"), &input, dir.path()).unwrap();

@@ -1,6 +1,5 @@
 //! The service with a real model: queueing, proving, attestation and failures.
 
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -12,10 +11,6 @@ use zkml_primitives::{JobStatus, ProverService, ProvingJob};
 use zkml_prover::proof::fr_from_hex;
 use zkml_prover::{InputData, Visibility};
 use zkml_prover_service::{load_models, ProverNode};
-
-fn corpus(model: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/ezkl-examples").join(model)
-}
 
 struct Setup {
     node: ProverNode,
@@ -29,8 +24,8 @@ struct Setup {
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let model_dir = dir.path().join("1l_mlp");
-    let input = InputData::load(&corpus("1l_mlp").join("input.json")).unwrap();
-    zkml_prover::compile(&corpus("1l_mlp").join("network.onnx"), &input, &model_dir).unwrap();
+    let input = InputData::load(&zkml_prover::corpus::model("1l_mlp").join("input.json")).unwrap();
+    zkml_prover::compile(&zkml_prover::corpus::model("1l_mlp").join("network.onnx"), &input, &model_dir).unwrap();
     let settings = zkml_prover::setup(&model_dir, zkml_prover::SrsSource::Dev).unwrap();
     // A directory that is not a model is skipped.
     std::fs::create_dir(dir.path().join("notes")).unwrap();

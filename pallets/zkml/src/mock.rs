@@ -161,14 +161,10 @@ pub struct Artifacts {
     _tempdir: tempfile::TempDir,
 }
 
-pub fn corpus(model: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/ezkl-examples").join(model)
-}
-
 /// 1l_mlp, compiled and set up once per test run.
 pub fn artifacts() -> &'static Artifacts {
     static ARTIFACTS: OnceLock<Artifacts> = OnceLock::new();
-    ARTIFACTS.get_or_init(|| Artifacts::build(&corpus("1l_mlp")))
+    ARTIFACTS.get_or_init(|| Artifacts::build(&zkml_prover::corpus::model("1l_mlp")))
 }
 
 /// A proof with its public instances as fixed-point integers (commitments left out).

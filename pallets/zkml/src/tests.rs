@@ -116,7 +116,11 @@ fn happy_path_verifies_the_proof_and_pays_the_prover() {
         // The verified output is the model's: within the accuracy bound of tract's float result.
         let a = artifacts();
         let reference: Vec<f64> =
-            zkml_prover::run(&corpus("1l_mlp").join("network.onnx"), &a.input).unwrap().into_iter().flatten().collect();
+            zkml_prover::run(&zkml_prover::corpus::model("1l_mlp").join("network.onnx"), &a.input)
+                .unwrap()
+                .into_iter()
+                .flatten()
+                .collect();
         let bound = zkml_prover::api::accuracy_bound(std::slice::from_ref(&reference));
         for (fixed, float) in output.iter().zip(&reference) {
             let proved = *fixed as f64 / (1u64 << a.scale) as f64;
