@@ -13,12 +13,14 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 install_apt_packages() {
-  # protobuf-compiler and clang are needed by the node's dependencies (libp2p, bindgen).
+  # protobuf-compiler and clang are needed by the node's dependencies (libp2p, bindgen), and
+  # OpenSSL's headers by litep2p's WebRTC transport (str0m, through openssl-sys).
   local missing=()
   command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
   command -v clang >/dev/null 2>&1 || missing+=(clang)
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+  [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Regenerates pallets/zkml/src/weights.rs by running the pallet's benchmarks (release build, native,
-# on the mock runtime with the real host functions). The node's `benchmark pallet` command will
-# replace this once the node exists.
+# Regenerates pallets/zkml/src/weights.rs with the node's `benchmark pallet` command: the pallet's
+# benchmarks run in the runtime's wasm, halo2 and Falcon-512 verification in the node's native
+# host functions, as on a chain. Release build with the `runtime-benchmarks` feature.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-out="$ROOT/pallets/zkml/src/weights.rs"
-say "running pallet-zkml's benchmarks"
-ZKML_WEIGHTS_OUT="$out" cargo test --release --locked -p pallet-zkml --features runtime-benchmarks \
-  --lib weights_generator -- --exact weights_generator::weights_are_generated_from_every_benchmark --nocapture
-rustfmt --edition 2021 "$out"
-say "wrote $out"
+say "building hauptbuch-node with runtime benchmarks (release)"
+cargo build --release --locked -p hauptbuch-node --features runtime-benchmarks
+say "benchmarking pallet_zkml"
+cd "$ROOT"
+"$CARGO_TARGET_DIR/release/hauptbuch-node" benchmark pallet \
+  --chain dev \
+  --pallet pallet_zkml \
+  --extrinsic '*' \
+  --wasm-execution compiled \
+  --steps "${ZKML_BENCH_STEPS:-10}" \
+  --repeat "${ZKML_BENCH_REPEAT:-10}" \
+  --template scripts/weight-template.hbs \
+  --output pallets/zkml/src/weights.rs
+say "wrote pallets/zkml/src/weights.rs"

@@ -14,6 +14,8 @@ compile_error!("outside a runtime build zkml-primitives needs its `std` feature:
 mod handoff;
 #[cfg(feature = "std")]
 pub mod host;
+#[cfg(feature = "std")]
+pub mod registration;
 mod settings;
 
 use alloc::vec::Vec;

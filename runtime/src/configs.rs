@@ -1,7 +1,7 @@
 //! The pallets' configurations.
 
 use frame_support::traits::{ConstBool, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, VariantCountOf};
-use frame_support::weights::constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND};
+use frame_support::weights::constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND};
 use frame_support::weights::{IdentityFee, Weight};
 use frame_support::{derive_impl, parameter_types};
 use frame_system::EnsureRoot;
@@ -38,7 +38,8 @@ impl frame_system::Config for Runtime {
     type Nonce = Nonce;
     type Hash = Hash;
     type BlockHashCount = BlockHashCount;
-    type DbWeight = RocksDbWeight;
+    // The node stores its state in ParityDB.
+    type DbWeight = ParityDbWeight;
     type Version = Version;
     type AccountData = pallet_balances::AccountData<Balance>;
     type SS58Prefix = ConstU16<42>;

@@ -11,6 +11,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 mod apis;
+pub use apis::RuntimeApi;
 mod configs;
 pub mod genesis_config_presets;
 

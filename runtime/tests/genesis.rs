@@ -3,44 +3,55 @@
 
 use std::path::Path;
 
-use halo2_proofs::halo2curves::ff::PrimeField;
 use hauptbuch_runtime::genesis_config_presets::{get_preset, DEMO_GENESIS, DEV_FALCON_PUBLIC_KEY};
 use hauptbuch_runtime::{Runtime, RuntimeGenesisConfig};
 use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey, SecretKey};
 use serde_json::{json, Value};
 use sp_keyring::Sr25519Keyring;
-use zkml_primitives::CircuitSettings;
+use zkml_primitives::registration::Registration;
 use zkml_prover::{InputData, Visibility};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The demo genesis JSON, made now from the corpus's 1l_mlp with the development SRS.
+/// The demo genesis JSON, made now from the committed demo model with the development SRS.
 fn demo_genesis() -> Value {
-    let corpus = zkml_prover::corpus::model("1l_mlp");
+    let demo = root().join("demo");
     let dir = tempfile::tempdir().unwrap();
-    let input = InputData::load(&corpus.join("input.json")).unwrap();
-    zkml_prover::compile(&corpus.join("network.onnx"), &input, dir.path()).unwrap();
-    let settings = zkml_prover::setup(dir.path(), zkml_prover::SrsSource::Dev).unwrap();
-    let variant = settings.variant(Visibility::Public);
-    let commitment = zkml_prover::proof::fr_from_hex(&settings.model_commitment).unwrap().to_repr();
-    let onnx = hex::decode(&settings.onnx_sha256).unwrap();
+    let input = InputData::load(&demo.join("1l_mlp.input.json")).unwrap();
+    zkml_prover::compile(&demo.join("1l_mlp.onnx"), &input, dir.path()).unwrap();
+    zkml_prover::setup(dir.path(), zkml_prover::SrsSource::Dev).unwrap();
+    let model = Registration::load(dir.path(), Visibility::Public).unwrap();
     json!({
         "verifierParams": std::fs::read(dir.path().join("kzg.vparams")).unwrap(),
         "model": {
             "owner": null,
             "name": b"1l_mlp".to_vec(),
-            "onnxHash": onnx,
-            "commitment": commitment,
-            "inputShape": settings.input_shapes[0],
-            "outputLen": settings.output_shapes.iter().map(|s| s.iter().product::<usize>()).sum::<usize>(),
-            "scale": settings.quantization.scale,
-            "settings": codec::Encode::encode(&CircuitSettings::from_params(&variant.circuit, variant.num_instances)),
-            "vk": std::fs::read(dir.path().join("public.vk")).unwrap(),
+            "onnxHash": model.onnx_hash,
+            "commitment": model.commitment,
+            "inputShape": model.input_shape,
+            "outputLen": model.output_len,
+            "scale": model.scale,
+            "settings": model.settings,
+            "vk": model.vk,
         },
     })
+}
+
+/// The committed demo model is the corpus's 1l_mlp.
+#[test]
+fn the_demo_model_is_the_corpus_model() {
+    let corpus = zkml_prover::corpus::model("1l_mlp");
+    assert_eq!(
+        std::fs::read(root().join("demo/1l_mlp.onnx")).unwrap(),
+        std::fs::read(corpus.join("network.onnx")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(root().join("demo/1l_mlp.input.json")).unwrap(),
+        std::fs::read(corpus.join("input.json")).unwrap()
+    );
 }
 
 /// `ZKML_WRITE_DEMO=1` rewrites `demo/genesis.json` (and makes a Falcon key pair if there is none).

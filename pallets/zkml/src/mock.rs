@@ -13,8 +13,8 @@ use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
 use sp_runtime::testing::{TestSignature, UintAuthorityId};
 use sp_runtime::BuildStorage;
-use zkml_primitives::{attestation_message, binding, BindingContext, CircuitSettings, FieldBytes, RequestId};
-use zkml_prover::proof::fr_from_hex;
+use zkml_primitives::registration::Registration;
+use zkml_primitives::{attestation_message, binding, BindingContext, FieldBytes, RequestId};
 use zkml_prover::quantize::from_field;
 use zkml_prover::{InputData, Visibility};
 
@@ -156,7 +156,6 @@ pub struct Artifacts {
     pub scale: u8,
     /// The public input as fixed-point integers.
     pub input_fixed: Vec<i64>,
-    settings: zkml_prover::Settings,
     proofs: Mutex<HashMap<(FieldBytes, bool), Proved>>,
     _tempdir: tempfile::TempDir,
 }
@@ -185,13 +184,10 @@ impl Artifacts {
         let dir = tempdir.path().to_path_buf();
         let input = InputData::load(&model_dir.join("input.json")).unwrap();
         zkml_prover::compile(&model_dir.join("network.onnx"), &input, &dir).unwrap();
-        let settings = zkml_prover::setup(&dir, zkml_prover::SrsSource::Dev).unwrap();
+        zkml_prover::setup(&dir, zkml_prover::SrsSource::Dev).unwrap();
         let kzg_params = std::fs::read(dir.join("kzg.vparams")).unwrap();
-        let commitment = fr_from_hex(&settings.model_commitment).unwrap().to_repr();
-        let onnx_hash = hex::decode(&settings.onnx_sha256).unwrap().try_into().unwrap();
-        let input_shape: Vec<u32> = settings.input_shapes[0].iter().map(|&d| d as u32).collect();
-        let output_len = settings.output_shapes.iter().map(|s| s.iter().product::<usize>()).sum::<usize>() as u32;
-        let scale = settings.quantization.scale as u8;
+        let Registration { onnx_hash, commitment, input_shape, output_len, scale, .. } =
+            Registration::load(&dir, Visibility::Public).unwrap();
         let mut artifacts = Artifacts {
             dir,
             input,
@@ -202,7 +198,6 @@ impl Artifacts {
             output_len,
             scale,
             input_fixed: vec![],
-            settings,
             proofs: Default::default(),
             _tempdir: tempdir,
         };
@@ -232,12 +227,11 @@ impl Artifacts {
     }
 
     pub fn settings_bytes(&self, visibility: Visibility) -> Vec<u8> {
-        let variant = self.settings.variant(visibility);
-        CircuitSettings::from_params(&variant.circuit, variant.num_instances).encode()
+        Registration::load(&self.dir, visibility).unwrap().settings
     }
 
     pub fn vk_bytes(&self, visibility: Visibility) -> Vec<u8> {
-        std::fs::read(zkml_prover::artifacts::ArtifactDir(self.dir.clone()).vk(visibility)).unwrap()
+        Registration::load(&self.dir, visibility).unwrap().vk
     }
 
     /// The model as a genesis entry owned by `owner`.

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# The main job. Until the node exists (issue 5) it runs the prover end to end on the demo model:
-# float reference, compile, key setup with the insecure dev SRS, prove, verify. Every figure it
-# prints is computed by this run.
+# The prover alone, end to end on one corpus model (default 1l_mlp): float reference, compile,
+# key setup with the insecure dev SRS, prove, verify. Every figure it prints is computed by this run.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 MODEL="${1:-1l_mlp}"
 say "building zkml (release)"
-cargo build --release --locked -p zkml-prover --bin zkml
+cargo build --release --locked -p zkml-cli --bin zkml
 ZKML="$CARGO_TARGET_DIR/release/zkml"
 WORK="${ZKML_DEMO_DIR:-$HOME/.cache/hauptbuch-zkml/demo}/$MODEL"
 rm -rf "$WORK" && mkdir -p "$WORK"

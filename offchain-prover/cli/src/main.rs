@@ -1,0 +1,377 @@
+//! `zkml`: compile ONNX models to halo2 circuits, set up keys, prove and verify inferences, and
+//! use a Hauptbuch zkML chain (`zkml chain ...`).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use zkml_cli::chain::{self, Chain, ChainError};
+use zkml_prover::proof::fr_from_hex;
+use zkml_prover::{Error, InputData, ProofFile, SrsSource, Visibility};
+
+/// A failure of any verb.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Prover(#[from] Error),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+#[derive(Parser)]
+#[command(name = "zkml", version, about = "Zero-knowledge proofs of ONNX model inference (halo2, KZG/BN254)")]
+struct Cli {
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the float reference (tract) on an input.
+    Run {
+        model: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// Calibrate fixed-point scales and compile the model's circuit into DIR.
+    Compile {
+        model: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Generate the proving and verifying keys from the compiled circuit and an SRS.
+    Setup {
+        dir: PathBuf,
+        /// An SRS in halo2's raw format (EZKL's and the perpetual powers of tau's).
+        #[arg(long, conflicts_with = "dev_srs", required_unless_present = "dev_srs")]
+        srs: Option<PathBuf>,
+        /// Generate an INSECURE SRS from a fixed seed: for development only.
+        #[arg(long)]
+        dev_srs: bool,
+    },
+    /// Prove the model's inference on an input.
+    Prove {
+        dir: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Binding value (hex field element) tying the proof to a request and submitter.
+        #[arg(long, default_value = "0x0")]
+        binding: String,
+        /// Publish only a Poseidon commitment to the input, not the input itself.
+        #[arg(long)]
+        private_input: bool,
+    },
+    /// Verify a proof against a model's artifacts.
+    Verify { dir: PathBuf, proof: PathBuf },
+    /// Use a Hauptbuch zkML chain.
+    Chain {
+        /// The node's RPC endpoint.
+        #[arg(long, default_value = "ws://127.0.0.1:9944", global = true)]
+        url: String,
+        /// The signing account's secret URI (a dev name such as //Alice, a mnemonic or a seed).
+        #[arg(long, default_value = "//Alice", global = true)]
+        suri: String,
+        #[command(subcommand)]
+        command: ChainCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ChainCommand {
+    /// Register a compiled, set-up model through sudo (the development governance).
+    Register {
+        dir: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// Register the circuit whose proofs commit to the input instead of publishing it.
+        #[arg(long)]
+        private_input: bool,
+    },
+    /// Register the signer as a prover with a Falcon-512 public key (the node's `FILE.pub`).
+    RegisterProver { falcon_public_key: PathBuf },
+    /// Request an inference and wait for its verified result.
+    Request {
+        model: u32,
+        #[arg(long)]
+        input: PathBuf,
+        /// Fee held until a prover earns it, in plancks.
+        #[arg(long, default_value_t = 1_000_000_000_000)]
+        fee: u128,
+        /// Blocks until the request expires.
+        #[arg(long, default_value_t = 100)]
+        lifetime: u32,
+        /// Return once the request is on chain, without waiting for the result.
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Wait for the verified result of a request.
+    Wait { request: u64 },
+    /// Cancel an expired request and refund its fee.
+    Cancel { request: u64 },
+    /// Print the binding your next self-proved inference must carry (`zkml prove --binding`).
+    Binding,
+    /// Submit an inference you proved yourself.
+    Submit {
+        proof: PathBuf,
+        #[arg(long)]
+        model: u32,
+    },
+    /// Show a model.
+    Model { model: u32 },
+    /// Show a request and its result.
+    Show { request: u64 },
+}
+
+/// A spinner on a terminal; nothing when output is redirected.
+fn progress(message: &str, json: bool) -> Option<ProgressBar> {
+    (!json && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new_spinner().with_message(message.to_string());
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("static template"));
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    })
+}
+
+fn with_progress<T>(message: &str, json: bool, f: impl FnOnce() -> T) -> T {
+    let bar = progress(message, json);
+    let out = f();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    out
+}
+
+fn read_proof(path: &Path) -> Result<ProofFile, Error> {
+    let bytes = zkml_prover::artifacts::read_limited(path, "proof file", 64 << 20)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::MalformedProof(e.to_string()))
+}
+
+fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
+    let json = cli.json;
+    Ok(match &cli.command {
+        Command::Run { model, input } => {
+            let outputs = zkml_prover::run(model, &InputData::load(input)?)?;
+            if !json {
+                println!("{}", serde_json::to_string(&outputs).expect("floats serialise"));
+            }
+            json!({ "outputs": outputs })
+        }
+        Command::Compile { model, input, out } => {
+            let settings =
+                with_progress("compiling", json, || zkml_prover::compile(model, &InputData::load(input)?, out))?;
+            if !json {
+                let q = settings.quantization;
+                println!(
+                    "compiled {} into {}: k={} scale=2^{} bits={} max error {:.3e} (bound {:.3e})",
+                    model.display(),
+                    out.display(),
+                    settings.k(),
+                    q.scale,
+                    q.bits,
+                    settings.accuracy.max_error,
+                    settings.accuracy.bound
+                );
+            }
+            serde_json::to_value(&settings).expect("settings serialise")
+        }
+        Command::Setup { dir, srs, dev_srs } => {
+            let source = match srs {
+                Some(path) => SrsSource::File(path),
+                None => {
+                    eprintln!("WARNING: --dev-srs generates an INSECURE SRS whose secret is public. Never use its keys on a chain that carries value.");
+                    SrsSource::Dev
+                }
+            };
+            let settings = with_progress("generating keys", json, || zkml_prover::setup(dir, source))?;
+            if !json {
+                println!("keys written to {} (k={}, insecure dev SRS: {})", dir.display(), settings.k(), dev_srs);
+            }
+            json!({ "k": settings.k(), "dev_srs": dev_srs, "model_commitment": settings.model_commitment })
+        }
+        Command::Prove { dir, input, out, binding, private_input } => {
+            let binding = fr_from_hex(binding).map_err(Error::BadBinding)?;
+            let visibility = if *private_input { Visibility::Private } else { Visibility::Public };
+            let input = InputData::load(input)?;
+            let proof = with_progress("proving", json, || zkml_prover::prove(dir, &input, binding, visibility))?;
+            zkml_prover::artifacts::write_json(out, &proof)?;
+            if !json {
+                let values: usize = proof.outputs.iter().map(Vec::len).sum();
+                let outputs = if values <= 16 {
+                    serde_json::to_string(&proof.outputs).expect("floats serialise")
+                } else {
+                    format!("{values} values (see the proof file)")
+                };
+                println!(
+                    "proof written to {} ({} bytes, {} ms): outputs {outputs}",
+                    out.display(),
+                    proof.proof.len() / 2,
+                    proof.timings.witness_ms + proof.timings.prove_ms,
+                );
+            }
+            json!({ "proof": out, "proof_bytes": proof.proof.len() / 2, "outputs": proof.outputs, "timings": proof.timings })
+        }
+        Command::Verify { dir, proof } => {
+            let timings = zkml_prover::verify(dir, &read_proof(proof)?)?;
+            if !json {
+                println!("proof verified in {:.1} ms (vk read in {:.1} ms)", timings.verify_ms, timings.load_vk_ms);
+            }
+            json!({ "verified": true, "timings": timings })
+        }
+        Command::Chain { url, suri, command } => {
+            let runtime = tokio::runtime::Runtime::new().map_err(CliError::Runtime)?;
+            runtime.block_on(execute_chain(url, suri, command, json))?
+        }
+    })
+}
+
+fn verified_json(verified: &chain::Verified) -> serde_json::Value {
+    json!({
+        "request": verified.request,
+        "model": verified.model,
+        "output": verified.output_floats,
+        "output_fixed": verified.output,
+        "prover": verified.prover.to_string(),
+        "fee": verified.fee.to_string(),
+    })
+}
+
+async fn execute_chain(
+    url: &str,
+    suri: &str,
+    command: &ChainCommand,
+    json: bool,
+) -> Result<serde_json::Value, ChainError> {
+    let signer = chain::signer(suri)?;
+    let chain = Chain::connect(url).await?;
+    let say = |line: String| {
+        if !json {
+            println!("{line}");
+        }
+    };
+    Ok(match command {
+        ChainCommand::Register { dir, name, private_input } => {
+            let visibility = if *private_input { Visibility::Private } else { Visibility::Public };
+            let model = chain.register_model(&signer, dir, name, visibility).await?;
+            say(format!("registered model {model} ({name})"));
+            json!({ "model": model })
+        }
+        ChainCommand::RegisterProver { falcon_public_key } => {
+            let key = std::fs::read(falcon_public_key)
+                .map_err(|source| Error::Io { path: falcon_public_key.clone(), source })?;
+            chain.register_prover(&signer, key).await?;
+            say(format!("{} is a prover", chain::account(&signer)));
+            json!({ "prover": chain::account(&signer).to_string() })
+        }
+        ChainCommand::Request { model, input, fee, lifetime, no_wait } => {
+            let input = InputData::load(input)?;
+            let request = chain.request_inference(&signer, *model, &input, *fee, *lifetime).await?;
+            say(format!("request {request} is on chain"));
+            if *no_wait {
+                json!({ "request": request })
+            } else {
+                let bar = progress("waiting for a verified result", json);
+                let verified = chain.wait_for_result(request).await;
+                if let Some(bar) = bar {
+                    bar.finish_and_clear();
+                }
+                let verified = verified?;
+                say(format!("verified output {:?} (proved by {})", verified.output_floats, verified.prover));
+                verified_json(&verified)
+            }
+        }
+        ChainCommand::Wait { request } => {
+            let verified = chain.wait_for_result(*request).await?;
+            say(format!("verified output {:?} (proved by {})", verified.output_floats, verified.prover));
+            verified_json(&verified)
+        }
+        ChainCommand::Cancel { request } => {
+            let refunded = chain.cancel(&signer, *request).await?;
+            say(format!("request {request} cancelled, {refunded} refunded"));
+            json!({ "request": request, "refunded": refunded.to_string() })
+        }
+        ChainCommand::Binding => {
+            let binding = chain::binding_hex(chain.next_binding(&chain::account(&signer)).await?);
+            say(binding.clone());
+            json!({ "binding": binding })
+        }
+        ChainCommand::Submit { proof, model } => {
+            let verified = chain.submit_inference(&signer, *model, &read_proof(proof)?).await?;
+            say(format!("inference {} verified: output {:?}", verified.request, verified.output_floats));
+            verified_json(&verified)
+        }
+        ChainCommand::Model { model } => {
+            let info = chain.model(*model).await?;
+            let d = &info.description;
+            let value = json!({
+                "model": model,
+                "name": String::from_utf8_lossy(&d.name.0),
+                "owner": info.owner.to_string(),
+                "status": format!("{:?}", info.status),
+                "input_shape": d.input_shape.0,
+                "output_len": d.output_len,
+                "scale": d.input_scale,
+                "visibility": format!("{:?}", d.visibility),
+                "commitment": chain::binding_hex(d.commitment),
+                "vk_hash": format!("0x{}", hex::encode(info.vk_hash)),
+                "deposit": info.deposit.to_string(),
+                "registered_at": info.registered_at,
+            });
+            say(serde_json::to_string_pretty(&value).expect("JSON values serialise"));
+            value
+        }
+        ChainCommand::Show { request } => {
+            let (pending, result) = chain.request(*request).await?;
+            let scale = chain.model(pending.model).await?.description.output_scale;
+            let value = json!({
+                "request": request,
+                "model": pending.model,
+                "requester": pending.requester.to_string(),
+                "status": pending.status.name(),
+                "fee": pending.fee.to_string(),
+                "deadline": pending.deadline,
+                "output": result.as_ref().map(|r| {
+                    r.output.0.iter().map(|&v| zkml_prover::quantize::dequantize(v.into(), scale.into())).collect::<Vec<_>>()
+                }),
+                "prover": result.as_ref().map(|r| r.prover.to_string()),
+            });
+            say(serde_json::to_string_pretty(&value).expect("JSON values serialise"));
+            value
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match execute(&cli) {
+        Ok(value) => {
+            if cli.json {
+                println!("{value}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            if cli.json {
+                println!("{}", json!({ "error": error.to_string() }));
+            }
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
