@@ -7,9 +7,10 @@
 #   ZKML_CHAIN_DIR=DIR ./scripts/dev-chain.sh    keep the chain's state in DIR
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-# The same profile and features as the test command, so that one build serves both.
+# The test command's own build (`cargo build` would resolve features without dev-dependencies and
+# build everything a second time); it leaves the node and the CLI in the target directory.
 say "building hauptbuch-node and zkml"
-cargo build --locked --workspace --features pallet-zkml/runtime-benchmarks --bin hauptbuch-node --bin zkml
+cargo test --workspace --locked --features pallet-zkml/runtime-benchmarks --no-run
 NODE="$CARGO_TARGET_DIR/debug/hauptbuch-node"
 ZKML="$CARGO_TARGET_DIR/debug/zkml"
 RPC_PORT="${ZKML_RPC_PORT:-9944}"

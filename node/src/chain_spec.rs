@@ -3,7 +3,8 @@
 use hauptbuch_runtime::WASM_BINARY;
 use sc_service::ChainType;
 
-pub type ChainSpec = sc_service::GenericChainSpec;
+/// Genesis runs pallet-zkml's registration checks, so building it needs the zkml host functions.
+pub type ChainSpec = sc_service::GenericChainSpec<sc_service::NoExtension, crate::service::ZkmlHostFunctions>;
 
 fn properties() -> sc_service::Properties {
     let mut properties = sc_service::Properties::new();

@@ -111,10 +111,13 @@ impl Drop for Node {
     }
 }
 
+/// A sample's value in a Prometheus exposition, whatever its labels (the node adds `chain`).
 fn metric(exposition: &str, name: &str) -> f64 {
     exposition
         .lines()
-        .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+        .filter_map(|line| line.strip_prefix(name))
+        .filter(|rest| rest.starts_with([' ', '{']))
+        .find_map(|rest| rest.rsplit(' ').next()?.parse().ok())
         .unwrap_or_else(|| panic!("no metric {name} in:\n{exposition}"))
 }
 
@@ -197,6 +200,13 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     drop((chain, requester));
     let mut node = Node::start(base.path(), free_port(), free_port());
     let chain = node.connect().await;
+    // The request's block was imported but not yet final when the node died; it is final once
+    // the restarted node finalizes again.
+    let start = Instant::now();
+    while let Err(ChainError::UnknownRequest(_)) = chain.request(next).await {
+        assert!(start.elapsed() < Duration::from_secs(120), "request {next} was lost in the restart");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let verified = chain.wait_for_result(next).await.unwrap();
     assert!(node.logged(&taken), "the restarted node proves the request again");
     assert_eq!((verified.request, verified.prover), (next, alice_id));

@@ -98,6 +98,14 @@ pub(crate) fn copy_advice(
     }
 }
 
+impl Drop for ModelCircuit {
+    /// Circuits built only to size them are never synthesized, and halo2-base warns about the
+    /// unassigned constraints of a builder dropped unsynthesized.
+    fn drop(&mut self) {
+        self.builder.clear();
+    }
+}
+
 impl ModelCircuit {
     /// The copy-constraint manager, unless only the witness is being generated.
     fn copies(&self) -> Option<MutexGuard<'_, CopyConstraintManager<Fr>>> {
@@ -230,10 +238,14 @@ pub fn build(
         }
     };
     let mut chip = FixedPointChip::new(builder.range_chip(), q);
-    let (laid, instances) = lay_out(builder.main(0), &mut chip, inference)?;
-    if let Some(violation) = chip.violation {
-        return Err(violation);
-    }
+    let laid_out = lay_out(builder.main(0), &mut chip, inference);
+    let (laid, instances) = match (laid_out, chip.violation) {
+        (Ok(laid_out), None) => laid_out,
+        (Err(error), _) | (Ok(_), Some(error)) => {
+            builder.clear();
+            return Err(error);
+        }
+    };
     builder.assigned_instances = vec![instances];
     let params = match shape {
         Shape::Fixed { params, .. } => params.clone(),
