@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates pallets/zkml/src/weights.rs with the node's `benchmark pallet` command: the pallet's
 # benchmarks run in the runtime's wasm, halo2 and Falcon-512 verification in the node's native
-# host functions, as on a chain. Release build with the `runtime-benchmarks` feature.
+# host functions, as on a chain. The dev profile builds all of that optimised (see Cargo.toml; the
+# runtime's wasm is always a release build), so this shares the test build's dependencies.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-say "building hauptbuch-node with runtime benchmarks (release)"
-cargo build --release --locked -p hauptbuch-node --features runtime-benchmarks
+say "building hauptbuch-node with runtime benchmarks"
+cargo build --locked -p hauptbuch-node --features runtime-benchmarks
 say "benchmarking pallet_zkml"
 cd "$ROOT"
-"$CARGO_TARGET_DIR/release/hauptbuch-node" benchmark pallet \
+"$CARGO_TARGET_DIR/debug/hauptbuch-node" benchmark pallet \
   --chain dev \
   --pallet pallet_zkml \
   --extrinsic '*' \
