@@ -21,16 +21,21 @@ install_apt_packages() {
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   command -v cc >/dev/null 2>&1 || missing+=(build-essential)
   [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
-  [ ${#missing[@]} -eq 0 ] && return 0
+  apt_install "${missing[@]}"
+}
+
+# Installs the named Debian packages (none: nothing to do).
+apt_install() {
+  [ $# -eq 0 ] && return 0
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "missing ${missing[*]}: install them with apt-get as root"
+    command -v sudo >/dev/null 2>&1 || die "missing $*: install them with apt-get as root"
     sudo="sudo"
   fi
-  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them with your package manager"
-  say "installing ${missing[*]}"
+  command -v apt-get >/dev/null 2>&1 || die "missing $* and no apt-get: install them with your package manager"
+  say "installing $*"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
 install_toolchain() {

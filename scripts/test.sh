@@ -14,4 +14,7 @@ cargo clippy --workspace --all-targets --locked "${FEATURES[@]}" -- -D warnings
 # their native verifiers), so the on-chain crates are checked for the wasm runtime here too.
 say "cargo test"
 cargo test --workspace --locked "${FEATURES[@]}"
+# The benchmark harness on one tiny model (it checks the harness, not the figures).
+say "benchmark harness (smoke)"
+"$ROOT/benchmarking/run.sh" smoke
 say "all tests passed"

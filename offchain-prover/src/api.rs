@@ -185,8 +185,9 @@ pub enum SrsSource<'a> {
     Dev,
 }
 
-/// A compiled model loaded from its artifact directory.
-struct Compiled {
+/// A compiled model loaded from its artifact directory: what the verbs build circuits from, and
+/// what the prover's micro-benchmarks measure.
+pub struct Compiled {
     dir: ArtifactDir,
     settings: Settings,
     model: Model,
@@ -195,7 +196,7 @@ struct Compiled {
 }
 
 impl Compiled {
-    fn load(dir: &Path) -> Result<Self> {
+    pub fn load(dir: &Path) -> Result<Self> {
         let dir = ArtifactDir(dir.into());
         let settings = dir.load_settings()?;
         let model = Model::load(&dir.onnx())?;
@@ -203,7 +204,9 @@ impl Compiled {
         Ok(Compiled { dir, settings, model, params, table: Default::default() })
     }
 
-    fn build(
+    /// Lays the inference on `input` out as `visibility`'s circuit: with constraints for key
+    /// generation (`Keygen`), or witness only for proving (`Prover`, which needs `setup` first).
+    pub fn build(
         &self,
         stage: CircuitBuilderStage,
         visibility: Visibility,

@@ -1,0 +1,79 @@
+//! Micro-benchmarks of the prover's hot paths, so that a regression shows: witness generation,
+//! the layouts of the main operators (with constraints, as key generation lays them out) and key
+//! generation. The whole-process comparison with EZKL is `benchmarking/run.sh compare`.
+//!
+//! `cargo bench -p zkml-prover` (the corpus is found as the tests find it: `ZKML_CORPUS`).
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use halo2_base::gates::circuit::CircuitBuilderStage;
+use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
+use halo2_base::halo2_proofs::halo2curves::ff::Field;
+use tempfile::TempDir;
+use zkml_prover::api::Compiled;
+use zkml_prover::pfsys::{self, srs};
+use zkml_prover::{corpus, InputData, SrsSource, Visibility};
+
+/// Each main operator's own corpus model.
+const OPERATORS: [(&str, &str); 6] = [
+    ("gemm", "1l_mlp"),
+    ("conv", "1l_conv"),
+    ("relu", "1l_relu"),
+    ("sigmoid", "1l_sigmoid"),
+    ("max_pool", "1l_max_pool"),
+    ("batch_norm", "1l_batch_norm"),
+];
+
+/// A corpus model compiled (and, with `keys`, set up with the dev SRS) in a scratch directory.
+fn compiled(model: &str, keys: bool) -> (TempDir, Compiled, InputData) {
+    let source = corpus::model(model);
+    let input = InputData::load(&source.join("input.json")).expect("corpus input");
+    let dir = tempfile::tempdir().expect("scratch directory");
+    zkml_prover::compile(&source.join("network.onnx"), &input, dir.path()).expect("the model compiles");
+    if keys {
+        zkml_prover::setup(dir.path(), SrsSource::Dev).expect("the model sets up");
+    }
+    let compiled = Compiled::load(dir.path()).expect("the artifacts load");
+    (dir, compiled, input)
+}
+
+fn witness_generation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("witness");
+    for model in ["1l_mlp", "4l_relu_conv_fc"] {
+        let (_dir, compiled, input) = compiled(model, true);
+        group.bench_function(model, |b| {
+            b.iter(|| compiled.build(CircuitBuilderStage::Prover, Visibility::Public, &input, Fr::ZERO).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn operator_layouts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("layout");
+    for (operator, model) in OPERATORS {
+        let (_dir, compiled, input) = compiled(model, false);
+        group.bench_function(operator, |b| {
+            b.iter(|| compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn key_generation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("keygen");
+    group.sample_size(10);
+    let (_dir, compiled, input) = compiled("1l_mlp", false);
+    let k =
+        compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO).unwrap().circuit.params.k();
+    let params = srs::dev_srs(k);
+    group.bench_function("1l_mlp", |b| {
+        b.iter_batched(
+            || compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO).unwrap(),
+            |built| pfsys::keygen(&params, &built.circuit).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, witness_generation, operator_layouts, key_generation);
+criterion_main!(benches);
