@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
-# The pallet's benchmarks (and the weight generator) are tests too: one feature set for clippy and
+# The pallet's benchmarks are tests too: one feature set for clippy and
 # tests, so the workspace is built once.
 FEATURES=(--features pallet-zkml/runtime-benchmarks)
 say "cargo clippy -D warnings"

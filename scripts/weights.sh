@@ -5,6 +5,10 @@
 # runtime's wasm is always a release build), so this shares the test build's dependencies.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
+# frame-benchmarking-cli carries a parachain test runtime for `benchmark storage --mode
+# validate-block`, which a solochain node has no use for (the node refuses that mode), and whose
+# wasm build cannot find itself in this workspace's metadata.
+export SKIP_FRAME_STORAGE_ACCESS_TEST_RUNTIME_WASM_BUILD=1
 say "building hauptbuch-node with runtime benchmarks"
 cargo build --locked -p hauptbuch-node --features runtime-benchmarks
 say "benchmarking pallet_zkml"

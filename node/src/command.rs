@@ -109,6 +109,9 @@ pub fn run() -> sc_cli::Result<()> {
                     let PartialComponents { client, .. } = service::new_partial(&config)?;
                     cmd.run(client)
                 },
+                BenchmarkCmd::Storage(cmd) if cmd.params.is_validate_block_mode() => Err(
+                    "`benchmark storage --mode validate-block` measures parachain block validation: not built into this solochain node".into(),
+                ),
                 BenchmarkCmd::Storage(cmd) => {
                     let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
                     let db = backend.expose_db();

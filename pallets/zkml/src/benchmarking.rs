@@ -83,39 +83,6 @@ fn prover<T: Config>(fixtures: &Fixtures, model: &FixtureModel, for_request: boo
 pub(crate) mod benchmarks {
     use super::*;
 
-    /// Runs the setup and the call of benchmark `name`, with `recording` around the call only:
-    /// the native weight generator times what `run_benchmark` would.
-    #[cfg(test)]
-    pub(crate) fn run_recorded<T: Config>(
-        name: &str,
-        components: &[(BenchmarkParameter, u32)],
-        recording: &mut impl frame_benchmarking::Recording,
-    ) -> Result<(), BenchmarkError> {
-        macro_rules! dispatch {
-            ($($benchmark:ident),*) => {
-                match name {
-                    $(stringify!($benchmark) => <$benchmark as frame_benchmarking::BenchmarkingSetup<T>>::instance(
-                        &$benchmark, recording, components, true,
-                    ),)*
-                    _ => Err(BenchmarkError::Stop("no such benchmark")),
-                }
-            };
-        }
-        dispatch!(
-            register_model,
-            pause_model,
-            resume_model,
-            retire_model,
-            set_verifier_params,
-            register_prover,
-            deregister_prover,
-            request_inference,
-            submit_result,
-            submit_inference,
-            cancel_expired
-        )
-    }
-
     #[benchmark]
     fn register_model(
         i: Linear<{ Fixtures::MIN_INSTANCES }, { Fixtures::MAX_INSTANCES }>,
@@ -126,6 +93,8 @@ pub(crate) mod benchmarks {
         let owner = funded::<T>("owner");
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
         let attestation = Some((bounded(&fixtures.falcon_public_key), bounded(&model.publisher_signature)));
+        // A chain's genesis may have registered models already.
+        let active = ActiveModels::<T>::get();
 
         #[extrinsic_call]
         _(
@@ -137,7 +106,7 @@ pub(crate) mod benchmarks {
             attestation,
         );
 
-        assert_eq!(ActiveModels::<T>::get(), 1);
+        assert_eq!(ActiveModels::<T>::get(), active + 1);
         Ok(())
     }
 
@@ -220,11 +189,12 @@ pub(crate) mod benchmarks {
         let requester = funded::<T>("requester");
         let input: BoundedVec<i64, T::MaxInputLength> = bounded(&alloc::vec![-7; i as usize]);
         let deadline = frame_system::Pallet::<T>::block_number() + T::MaxRequestLifetime::get();
+        let request = NextRequestId::<T>::get();
 
         #[extrinsic_call]
         _(RawOrigin::Signed(requester), model, input, 1_000u32.into(), deadline);
 
-        assert!(PendingRequests::<T>::contains_key(model, 0));
+        assert!(PendingRequests::<T>::contains_key(model, request));
     }
 
     #[benchmark]
@@ -280,6 +250,7 @@ pub(crate) mod benchmarks {
         let model = small_model::<T>(&fixtures);
         let requester = funded::<T>("requester");
         let deadline = frame_system::Pallet::<T>::block_number() + BlockNumberFor::<T>::one();
+        let request = NextRequestId::<T>::get();
         Pallet::<T>::request_inference(
             RawOrigin::Signed(requester.clone()).into(),
             model,
@@ -291,9 +262,9 @@ pub(crate) mod benchmarks {
         frame_system::Pallet::<T>::set_block_number(deadline + BlockNumberFor::<T>::one());
 
         #[extrinsic_call]
-        _(RawOrigin::Signed(requester), 0);
+        _(RawOrigin::Signed(requester), request);
 
-        assert!(Requests::<T>::get(0).is_none());
+        assert!(Requests::<T>::get(request).is_none());
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

@@ -35,8 +35,6 @@ pub mod runtime_api;
 mod tests;
 mod types;
 pub mod weights;
-#[cfg(all(test, feature = "runtime-benchmarks"))]
-mod weights_generator;
 
 use alloc::vec::Vec;
 use frame_support::traits::fungible::{Inspect, Mutate, MutateHold};
