@@ -307,12 +307,25 @@ def write_csv(path, rows):
             writer.writerow(r.csv())
 
 
-def chart_comparison(path, rows, systems, title):
+def pyplot():
+    """matplotlib's pyplot, drawing to files only."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save(plt, fig, path, title):
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def chart_comparison(path, rows, systems, title):
+    plt = pyplot()
     models = [m for m in dict.fromkeys(r.model for r in rows)]
     by = {(r.model, r.system): r for r in rows}
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -329,18 +342,11 @@ def chart_comparison(path, rows, systems, title):
         ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(models))])
         ax.set_xticklabels(models, rotation=30, ha="right")
         ax.legend()
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(plt, fig, path, title)
 
 
 def chart_scaling(path, rows, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
     for system in dict.fromkeys(r.system for r in rows):
         done = sorted((r for r in rows if r.system == system and not r.error and r.params), key=lambda r: r.params)
@@ -355,10 +361,7 @@ def chart_scaling(path, rows, title):
         ax.set_xlabel("parameters")
         ax.set_ylabel(label)
         ax.legend()
-    fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(plt, fig, path, title)
 
 
 def refresh_readme(summary, report_name, header):
