@@ -53,7 +53,7 @@ class Measured:
     output: dict
 
 
-def measure(cmd, cwd=None) -> Measured:
+def measure(cmd) -> Measured:
     """Runs `cmd` as its own process; its wall time, peak RSS and the JSON its last line prints.
 
     The peak comes from GNU time, whose child starts from time's own small address space: a child
@@ -61,7 +61,7 @@ def measure(cmd, cwd=None) -> Measured:
     the parent's RSS high-water mark across fork and exec)."""
     with tempfile.NamedTemporaryFile("w+") as peak, tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, *map(str, cmd)], stdout=out, stderr=err, cwd=cwd)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, *map(str, cmd)], stdout=out, stderr=err)
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
