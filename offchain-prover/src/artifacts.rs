@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
 use serde::{Deserialize, Serialize};
 
+use crate::circuit::layout::ParamBits;
 use crate::circuit::CircuitParams;
 use crate::error::{Error, Result};
 use crate::quantize::Quantization;
@@ -77,14 +78,15 @@ pub struct Settings {
     pub input_shapes: Vec<Vec<usize>>,
     pub output_shapes: Vec<Vec<usize>>,
     pub quantization: Quantization,
-    /// Bits of the largest quantised parameter, sign included.
-    pub param_bits: u32,
+    /// Bits of the largest quantised weight and bias, sign included.
+    pub param_bits: ParamBits,
     pub accuracy: Accuracy,
     pub public: Variant,
     pub private: Variant,
 }
 
-pub const SETTINGS_VERSION: u32 = 1;
+/// Version 2: Poseidon in three columns, sign-split range checks, per-kind parameter widths.
+pub const SETTINGS_VERSION: u32 = 2;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 
 impl Settings {

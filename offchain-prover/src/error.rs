@@ -54,6 +54,8 @@ pub enum Error {
     InvalidProof(String),
     #[error("proof verifies but is followed by {0} trailing bytes")]
     TrailingProofBytes(usize),
+    #[error("this CPU lacks the `{0}` instructions that the BN254 field arithmetic is built with (x86-64 needs BMI2 and ADX: Intel Broadwell, AMD Zen or later)")]
+    UnsupportedCpu(&'static str),
     #[error("proving failed: {0}")]
     Prover(String),
 }

@@ -5,7 +5,7 @@ use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::plonk::Assigned;
-use zkml_prover::circuit::layout::{quantize_params, Inference};
+use zkml_prover::circuit::layout::{quantize_params, Inference, ParamBits};
 use zkml_prover::circuit::{build, function_table, Built, Shape};
 use zkml_prover::graph::Model;
 use zkml_prover::quantize::{quantize, Quantization};
@@ -24,7 +24,7 @@ fn built(model: &str) -> (Built, Vec<Fr>) {
     let inference = Inference {
         model: &model,
         params: &params,
-        param_bits: 16,
+        param_bits: ParamBits { weight: 16, bias: 24 },
         inputs: &inputs,
         private_input: false,
         binding: Fr::from(99),

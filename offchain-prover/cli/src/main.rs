@@ -359,7 +359,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match execute(&cli) {
+    match zkml_prover::pfsys::check_cpu().map_err(Into::into).and_then(|()| execute(&cli)) {
         Ok(value) => {
             if cli.json {
                 println!("{value}");

@@ -9,7 +9,8 @@
 use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
-use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
+use halo2_base::QuantumCell::{self, Constant, Existing, Witness};
+use halo2_base::{AssignedValue, Context};
 
 use crate::error::Error;
 use crate::quantize::{bit_length, from_field, to_field, Quantization};
@@ -24,6 +25,13 @@ pub struct Ranges {
     pub value_bits: u32,
     /// Lookup-table inputs.
     pub table_bits: u32,
+}
+
+/// A rescaled value and its positive part.
+#[derive(Clone, Copy, Debug)]
+pub struct Rescaled {
+    pub value: AssignedValue<Fr>,
+    pub positive: AssignedValue<Fr>,
 }
 
 pub struct FixedPointChip {
@@ -71,30 +79,77 @@ impl FixedPointChip {
         }
     }
 
-    /// Checks `|x| < 2^(bits-1)` in-circuit.
-    pub fn range_check_signed(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) {
-        self.record(from_field(x.value()), self.q.bits, false);
-        let offset = to_field(1i128 << (self.q.bits - 1));
-        let shifted = self.gate().add(ctx, x, Constant(offset));
-        self.range.range_check(ctx, shifted, self.q.bits as usize);
+    /// Checks `|x| < 2^(bits-1)` in-circuit by splitting `x = y − z` with `y·z = 0` and both
+    /// parts range-checked to `bits − 1` bits; returns `y`, the positive part (`relu(x)`), which
+    /// is why a rescale followed by a ReLU costs no more than the rescale.
+    ///
+    /// `| x | z | 1 | y | z | y | y |` with gates `x + z·1 = y` and `y + z·y = y`.
+    pub fn sign_split(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
+        let v = from_field(x.value());
+        self.record(v, self.q.bits, false);
+        self.assign_split(ctx, x, v.max(0), (-v).max(0))
     }
 
-    /// Divides by 2^`shift`, rounding to nearest: `x + 2^(shift-1) = q · 2^shift + r`, `0 ≤ r < 2^shift`.
-    pub fn rescale(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, shift: u32) -> AssignedValue<Fr> {
-        if shift == 0 {
-            return x;
+    /// Lays out `x = y − z`, `y·z = 0` and the parts' range checks for given witnesses.
+    fn assign_split(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, y: i128, z: i128) -> AssignedValue<Fr> {
+        ctx.assign_region([Existing(x), Witness(to_field(z)), Constant(Fr::ONE), Witness(to_field(y))], [0]);
+        let (z, y) = (ctx.get(-3), ctx.get(-1));
+        ctx.assign_region([Existing(z), Existing(y), Existing(y)], [-1]);
+        let part_bits = (self.q.bits - 1) as usize;
+        self.range.range_check(ctx, y, part_bits);
+        self.range.range_check(ctx, z, part_bits);
+        y
+    }
+
+    /// `(start + Σ aᵢ·bᵢ) / 2^shift`, rounded to nearest, as one chain of halo2-base's gate
+    /// `a + b·c = d`:
+    ///
+    /// `| start | a₁ | b₁ | s₁ | … | s | q | −2^shift | r |`
+    ///
+    /// where the chain adds `2^(shift−1)` (as its start, or as a last term after `start`) and
+    /// `s − q·2^shift = r` with `0 ≤ r < 2^shift`; `q` is sign-split, so it comes with its
+    /// positive part. Sharing `s` between the sum and the division saves the copies that
+    /// separate inner-product, add and divide steps cost.
+    pub fn dot_rescale(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        start: Option<AssignedValue<Fr>>,
+        mut terms: Vec<(QuantumCell<Fr>, QuantumCell<Fr>)>,
+        shift: u32,
+    ) -> Rescaled {
+        let half = if shift == 0 { Fr::ZERO } else { to_field(1i128 << (shift - 1)) };
+        let mut cells = Vec::with_capacity(3 * terms.len() + 5);
+        let mut gates = Vec::with_capacity(terms.len() + 2);
+        let mut sum = match start {
+            Some(start) => {
+                terms.push((Constant(half), Constant(Fr::ONE)));
+                cells.push(Existing(start));
+                *start.value()
+            }
+            None => {
+                cells.push(Constant(half));
+                half
+            }
+        };
+        for (a, b) in terms {
+            gates.push(cells.len() as isize - 1);
+            sum += *a.value() * b.value();
+            cells.extend([a, b, Witness(sum)]);
         }
-        let half = 1i128 << (shift - 1);
-        let shifted = from_field(x.value()) + half;
-        let (q, r) = (shifted.div_euclid(1 << shift), shifted.rem_euclid(1 << shift));
-        let q = ctx.load_witness(to_field(q));
-        let r = ctx.load_witness(to_field(r));
+        let s = from_field(&sum);
+        let (q, r) = (s.div_euclid(1 << shift), s.rem_euclid(1 << shift));
+        gates.push(cells.len() as isize - 1);
+        cells.extend([Witness(to_field(q)), Constant(-to_field(1 << shift)), Witness(to_field(r))]);
+        ctx.assign_region(cells, gates);
+        let (q, r) = (ctx.get(-3), ctx.get(-1));
         self.range.range_check(ctx, r, shift as usize);
-        self.range_check_signed(ctx, q);
-        let recomposed = self.gate().mul_add(ctx, q, Constant(to_field(1 << shift)), r);
-        let target = self.gate().add(ctx, x, Constant(to_field(half)));
-        ctx.constrain_equal(&recomposed, &target);
-        q
+        let positive = self.sign_split(ctx, q);
+        Rescaled { value: q, positive }
+    }
+
+    /// Divides by 2^`shift`, rounding to nearest (see [`Self::dot_rescale`]).
+    pub fn rescale(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, shift: u32) -> AssignedValue<Fr> {
+        self.dot_rescale(ctx, Some(x), vec![], shift).value
     }
 
     /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
@@ -111,7 +166,7 @@ impl FixedPointChip {
         b
     }
 
-    /// `max(a, b)` (or `min` when `max` is false).
+    /// `max(a, b)` (or `min` when `max` is false): `b + relu(a − b)` (or `a − relu(a − b)`).
     pub fn max_min(
         &mut self,
         ctx: &mut Context<Fr>,
@@ -120,14 +175,11 @@ impl FixedPointChip {
         max: bool,
     ) -> AssignedValue<Fr> {
         let d = self.gate().sub(ctx, a, b);
-        let a_ge_b = self.is_non_negative(ctx, d);
+        let relu = self.sign_split(ctx, d);
         if max {
-            // b + [a ≥ b]·(a − b)
-            self.gate().mul_add(ctx, a_ge_b, d, b)
+            self.gate().add(ctx, b, relu)
         } else {
-            // a − [a ≥ b]·(a − b)
-            let delta = self.gate().mul(ctx, a_ge_b, d);
-            self.gate().sub(ctx, a, delta)
+            self.gate().sub(ctx, a, relu)
         }
     }
 
@@ -191,6 +243,42 @@ pub(crate) mod tests {
         let tampered = q.cell.unwrap().offset;
         ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(to_field(4));
         assert!(!mock_ok(builder));
+    }
+
+    #[test]
+    fn dot_rescale_sums_adds_the_bias_and_rounds() {
+        // (3·5 + (−2)·7 + 9) / 2^4 = 10 / 16 → 1 (nearest); without bias 1 / 16 → 0.
+        for (bias, expected) in [(Some(9i128), 1i128), (None, 0)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let cells: Vec<_> = ctx.assign_witnesses([3, 5, -2, 7].map(to_field));
+            let bias = bias.map(|b| ctx.load_witness(to_field(b)));
+            let terms = vec![(Existing(cells[0]), Existing(cells[1])), (Existing(cells[2]), Existing(cells[3]))];
+            let out = chip.dot_rescale(ctx, bias, terms, 4);
+            assert_eq!(from_field(out.value.value()), expected);
+            assert_eq!(from_field(out.positive.value()), expected.max(0));
+            assert!(mock_ok(builder));
+        }
+    }
+
+    #[test]
+    fn the_sign_split_is_relu_and_a_wrong_split_violates_constraints() {
+        for x in [-300i128, -1, 0, 1, 300] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(x));
+            let y = chip.sign_split(ctx, x);
+            assert_eq!(from_field(y.value()), from_field(x.value()).max(0));
+            assert!(mock_ok(builder));
+        }
+        // x = 5 split as y = 6, z = 1 satisfies x + z = y and the range checks, but not y·z = 0.
+        for ((y, z), valid) in [((5, 0), true), ((6, 1), false)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(5));
+            chip.assign_split(ctx, x, y, z);
+            assert_eq!(mock_ok(builder), valid);
+        }
     }
 
     #[test]

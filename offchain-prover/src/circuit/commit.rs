@@ -1,6 +1,7 @@
 //! Poseidon commitments to vectors of signed fixed-point values (model parameters, private
 //! inputs). Values are range-checked, offset to be non-negative and packed many to a field
-//! element before hashing, which makes the packing injective and the hash cheap.
+//! element before hashing, which makes the packing injective and the hash cheap: the Poseidon
+//! region's height is the number of packed elements.
 
 use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
@@ -14,33 +15,38 @@ use crate::quantize::to_field;
 /// Bits a packed field element may hold (below the 254-bit modulus).
 const PACK_BITS: u32 = 252;
 
-/// Commits to `values`, each known to satisfy `|v| < 2^(bits-1)`. The hash itself is queued on
-/// the chip and laid out by the Poseidon region.
+/// Commits to `values`, value `i` known to satisfy `|v| < 2^(bits(i)-1)`. Values fill a field
+/// element in order, each in a slot of its own width, until the next would overflow it. The hash
+/// itself is queued on the chip and laid out by the Poseidon region.
 pub fn commit(
     chip: &mut FixedPointChip,
     ctx: &mut Context<Fr>,
     values: &[AssignedValue<Fr>],
-    bits: u32,
+    bits: impl Fn(usize) -> u32,
 ) -> AssignedValue<Fr> {
     let gate = chip.range.gate().clone();
-    let offset = Constant(to_field(1i128 << (bits - 1)));
-    let per_element = (PACK_BITS / bits).max(1) as usize;
-    let bases: Vec<_> =
-        (0..per_element).map(|j| Constant(Fr::from(2).pow_vartime([(bits as usize * j) as u64]))).collect();
-    let mut packed: Vec<_> = values
-        .chunks(per_element)
-        .map(|chunk| {
-            let unsigned: Vec<_> = chunk
-                .iter()
-                .map(|&v| {
-                    let u = gate.add(ctx, v, offset);
-                    chip.range.range_check(ctx, u, bits as usize);
-                    u
-                })
-                .collect();
-            gate.inner_product(ctx, unsigned, bases[..chunk.len()].to_vec())
-        })
-        .collect();
+    let mut packed = vec![];
+    let mut slots: Vec<(AssignedValue<Fr>, u32)> = vec![];
+    let mut used = 0;
+    let mut pack = |ctx: &mut Context<Fr>, slots: &mut Vec<(AssignedValue<Fr>, u32)>| {
+        let bases = slots.iter().map(|&(_, shift)| Constant(Fr::from(2).pow_vartime([shift as u64])));
+        packed.push(gate.inner_product(ctx, slots.iter().map(|&(u, _)| u), bases));
+        slots.clear();
+    };
+    for (i, &v) in values.iter().enumerate() {
+        let width = bits(i);
+        if used + width > PACK_BITS && !slots.is_empty() {
+            pack(ctx, &mut slots);
+            used = 0;
+        }
+        let u = gate.add(ctx, v, Constant(to_field(1i128 << (width - 1))));
+        chip.range.range_check(ctx, u, width as usize);
+        slots.push((u, used));
+        used += width;
+    }
+    if !slots.is_empty() {
+        pack(ctx, &mut slots);
+    }
     let len = packed.len();
     let digest = hash(&packed.iter().map(|c| *c.value()).collect::<Vec<_>>());
     if len % 2 == 1 {

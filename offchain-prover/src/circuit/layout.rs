@@ -9,15 +9,15 @@ use super::commit::commit;
 use crate::error::{Error, Result};
 use crate::graph::ir::{BinaryKind, Coeff, Op, ParamRole, PoolKind};
 use crate::graph::Model;
-use crate::quantize::{dequantize, from_field, quantize, to_field};
+use crate::quantize::{bit_length, dequantize, from_field, quantize, to_field};
+use serde::{Deserialize, Serialize};
 
 /// What one inference lays out: the model, its quantised inputs and the caller's binding.
 pub struct Inference<'a> {
     pub model: &'a Model,
     /// Quantised parameters, in [`Graph::params`](crate::graph::Graph) order.
     pub params: &'a [i64],
-    /// Bits of the largest parameter magnitude plus sign (`|p| < 2^(param_bits-1)`).
-    pub param_bits: u32,
+    pub param_bits: ParamBits,
     /// Quantised inputs at the activation scale.
     pub inputs: &'a [Vec<i64>],
     /// Replace the inputs among the public instances by a Poseidon commitment to them.
@@ -30,6 +30,37 @@ pub struct Inference<'a> {
 pub struct Laid {
     pub instances: Vec<Fr>,
     pub outputs: Vec<Vec<i128>>,
+}
+
+/// Bits (magnitude and sign) of the largest quantised parameter of each kind: `|p| < 2^(bits-1)`.
+/// Biases, at twice the activation scale, need more than weights; the model commitment packs each
+/// kind at its own width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamBits {
+    /// Weights and activation-scale parameters.
+    pub weight: u32,
+    pub bias: u32,
+}
+
+impl ParamBits {
+    /// Bounds nothing: for layouts that only measure.
+    pub const UNBOUNDED: Self = Self { weight: 64, bias: 64 };
+
+    pub fn measure(model: &Model, params: &[i64]) -> Self {
+        let bits = |bias: bool| {
+            let max = model.graph.params.iter().zip(params).filter(|(p, _)| (p.role == ParamRole::Bias) == bias);
+            bit_length(max.map(|(_, v)| v.unsigned_abs() as u128).max().unwrap_or(0)) + 1
+        };
+        Self { weight: bits(false), bias: bits(true) }
+    }
+
+    pub fn of(&self, role: ParamRole) -> u32 {
+        if role == ParamRole::Bias {
+            self.bias
+        } else {
+            self.weight
+        }
+    }
 }
 
 /// Quantises the model's parameters at `scale` (biases at twice the scale).
@@ -57,13 +88,15 @@ pub fn lay_out(
 ) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
     let Inference { model, params, param_bits, inputs, private_input, binding } = inference;
     let graph = &model.graph;
+    // Operands that are all-zero parameters: ReLU as tract declutters it is `Max(x, 0)`.
+    let is_zero = |n: usize| matches!(&graph.nodes[n].op, Op::Params(ps) if ps.iter().all(|&p| params[p] == 0));
     let scale = chip.q.scale;
     let gate = chip.range.gate().clone();
 
     // Parameters are private witnesses, bound to the model by the commitment.
     let params: Vec<_> = ctx.assign_witnesses(params.iter().map(|&p| to_field(p as i128)));
     chip.node = "model commitment".into();
-    let model_commitment = commit(chip, ctx, &params, *param_bits);
+    let model_commitment = commit(chip, ctx, &params, |i| param_bits.of(graph.params[i].role));
 
     let inputs: Vec<Vec<_>> =
         inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
@@ -71,18 +104,22 @@ pub fn lay_out(
     if *private_input {
         chip.node = "input commitment".into();
         let flat: Vec<_> = inputs.iter().flatten().copied().collect();
-        instances.push(commit(chip, ctx, &flat, chip.q.bits));
+        let bits = chip.q.bits;
+        instances.push(commit(chip, ctx, &flat, |_| bits));
     } else {
         instances.extend(inputs.iter().flatten().copied());
     }
 
     let zero = ctx.load_zero();
     let mut values: Vec<Vec<AssignedValue<Fr>>> = Vec::with_capacity(graph.nodes.len());
+    // The positive parts of node outputs whose range checks produced them (rescales).
+    let mut positives: Vec<Option<Vec<AssignedValue<Fr>>>> = Vec::with_capacity(graph.nodes.len());
     tracing::debug!(cells = ctx.advice.len(), "parameters committed and inputs assigned");
     for node in &graph.nodes {
         chip.node = node.name.clone();
         let cells_before = ctx.advice.len();
         let operand = |i: usize| &values[node.inputs[i]];
+        let mut positive = None;
         let out = match &node.op {
             Op::Input(i) => inputs[*i].clone(),
             Op::Params(indices) => indices.iter().map(|&p| params[p]).collect(),
@@ -90,10 +127,10 @@ pub fn lay_out(
                 let all: Vec<_> = node.inputs.iter().flat_map(|&i| values[i].iter().copied()).collect();
                 sources.iter().map(|s| s.map_or(zero, |s| all[s])).collect()
             }
-            Op::Linear { rows, bias } => {
+            Op::Linear { rows, bias: bias_coeffs } => {
                 let x = operand(0).clone();
                 // Integer structural coefficients (sums, sum pools) need no rescaling.
-                let exact = bias.iter().all(Option::is_none)
+                let exact = bias_coeffs.iter().all(Option::is_none)
                     && rows.iter().flatten().all(|(_, c)| matches!(c, Coeff::Const(v) if v.fract() == 0.0));
                 let coeff = |c: &Coeff| -> QuantumCell<Fr> {
                     match *c {
@@ -104,17 +141,54 @@ pub fn lay_out(
                         }
                     }
                 };
-                let mut out = Vec::with_capacity(rows.len());
-                for (row, b) in rows.iter().zip(bias) {
-                    let xs = row.iter().map(|(i, _)| QuantumCell::Existing(x[*i]));
-                    let ws = row.iter().map(|(_, c)| coeff(c));
-                    let mut acc = if row.is_empty() { zero } else { gate.inner_product(ctx, xs, ws) };
-                    if let Some(Coeff::Param(p)) = b {
-                        acc = gate.add(ctx, acc, params[*p]);
-                    }
-                    out.push(if exact { acc } else { chip.rescale(ctx, acc, scale) });
+                let bias = |b: &Option<Coeff>| match b {
+                    Some(Coeff::Param(p)) => Some(params[*p]),
+                    _ => None,
+                };
+                if exact {
+                    rows.iter()
+                        .map(|row| {
+                            let xs = row.iter().map(|(i, _)| QuantumCell::Existing(x[*i]));
+                            let ws = row.iter().map(|(_, c)| coeff(c));
+                            if row.is_empty() {
+                                zero
+                            } else {
+                                gate.inner_product(ctx, xs, ws)
+                            }
+                        })
+                        .collect()
+                } else {
+                    let rescaled: Vec<_> = rows
+                        .iter()
+                        .zip(bias_coeffs)
+                        .map(|(row, b)| {
+                            let terms = row.iter().map(|(i, c)| (QuantumCell::Existing(x[*i]), coeff(c))).collect();
+                            chip.dot_rescale(ctx, bias(b), terms, scale)
+                        })
+                        .collect();
+                    positive = Some(rescaled.iter().map(|r| r.positive).collect());
+                    rescaled.iter().map(|r| r.value).collect()
                 }
-                out
+            }
+            Op::Binary { kind: kind @ (BinaryKind::Max | BinaryKind::Min), lhs_index, rhs_index }
+                if is_zero(node.inputs[0]) || is_zero(node.inputs[1]) =>
+            {
+                // max(x, 0) is x's positive part, which x's rescale may already have split off;
+                // min(x, 0) = x − max(x, 0).
+                let (x, index) = if is_zero(node.inputs[1]) { (0, lhs_index) } else { (1, rhs_index) };
+                let xs = operand(x).clone();
+                let parts = positives[node.inputs[x]].as_ref();
+                index
+                    .iter()
+                    .map(|&i| {
+                        let relu = parts.map_or_else(|| chip.sign_split(ctx, xs[i]), |parts| parts[i]);
+                        if *kind == BinaryKind::Max {
+                            relu
+                        } else {
+                            gate.sub(ctx, xs[i], relu)
+                        }
+                    })
+                    .collect()
             }
             Op::Binary { kind, lhs_index, rhs_index } => {
                 let (a, b) = (operand(0).clone(), operand(1).clone());
@@ -125,8 +199,8 @@ pub fn lay_out(
                         BinaryKind::Add => gate.add(ctx, a[i], b[j]),
                         BinaryKind::Sub => gate.sub(ctx, a[i], b[j]),
                         BinaryKind::Mul => {
-                            let p = gate.mul(ctx, a[i], b[j]);
-                            chip.rescale(ctx, p, scale)
+                            let term = (QuantumCell::Existing(a[i]), QuantumCell::Existing(b[j]));
+                            chip.dot_rescale(ctx, None, vec![term], scale).value
                         }
                         BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
                         BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
@@ -150,10 +224,11 @@ pub fn lay_out(
                         if row.is_empty() {
                             return zero;
                         }
-                        let xs = row.iter().map(|&(i, _)| QuantumCell::Existing(a[i]));
-                        let ys = row.iter().map(|&(_, j)| QuantumCell::Existing(b[j]));
-                        let acc = gate.inner_product(ctx, xs, ys);
-                        chip.rescale(ctx, acc, scale)
+                        let terms = row
+                            .iter()
+                            .map(|&(i, j)| (QuantumCell::Existing(a[i]), QuantumCell::Existing(b[j])))
+                            .collect();
+                        chip.dot_rescale(ctx, None, terms, scale).value
                     })
                     .collect()
             }
@@ -194,6 +269,7 @@ pub fn lay_out(
         };
         tracing::trace!(node = %node.name, cells = ctx.advice.len() - cells_before, "laid out");
         values.push(out);
+        positives.push(positive);
     }
 
     let mut outputs = vec![];

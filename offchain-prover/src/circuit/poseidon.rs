@@ -1,17 +1,20 @@
 //! A Poseidon sponge (width 3, rate 2, x^5, 8 full and 57 partial rounds, constants from the
-//! reference Grain LFSR) laid out one round per row.
+//! reference Grain LFSR) laid out one round per two rows of three columns.
 //!
 //! halo2-base's own Poseidon chip expresses every round through its single `a + b·c = d` gate, at
 //! about 3,000 cells per permutation; committing to a model's parameters then dominates the
-//! circuit. Here a round is one row of six cells: the state `s` and the squares `q` of the S-box
-//! inputs, so an S-box costs degree 4 and the circuit's degree does not grow.
+//! circuit. Here a round is two rows: the state `s`, then the squares `q` of the S-box inputs, so
+//! an S-box costs degree 4 and the circuit's degree does not grow. Three columns rather than six
+//! (state and squares side by side) matter because the region spans the circuit's full height:
+//! every advice column costs the prover the same at any occupancy.
 //!
-//! Rows of one hash of `n` field elements (padded to even length with zeros):
+//! Rows of one hash of `n` field elements (padded to even length with zeros), `P = 2·(65 + 1)`:
 //! ```text
-//! row 0            init + absorb: s = (0, 0, n·2^64), q0, q1 = first two inputs
-//! row 1 + 66·p + r round r of permutation p (r < 65): s = state before the round
-//! row 66·(p+1)     absorb (if more input): s = permutation output, q0, q1 = next inputs
-//! last row         s0 = the hash
+//! row 0, 1           init + absorb: s = (0, 0, n·2^64); the first two inputs
+//! row 2 + P·p + 2r   round r of permutation p (r < 65): s = state before the round
+//! row 3 + P·p + 2r   its squares q
+//! row P·(p+1)        absorb (if more input): s = permutation output; then the next inputs
+//! last row           s0 = the hash
 //! ```
 
 use std::sync::LazyLock;
@@ -33,8 +36,8 @@ const RATE: usize = 2;
 const FULL_ROUNDS: usize = 8;
 const PARTIAL_ROUNDS: usize = 57;
 const ROUNDS: usize = FULL_ROUNDS + PARTIAL_ROUNDS;
-/// Rows per permutation, including the absorb row that follows it.
-const ROWS_PER_PERMUTATION: usize = ROUNDS + 1;
+/// Rows per permutation, including the absorb rows before it.
+const ROWS_PER_PERMUTATION: usize = 2 * (ROUNDS + 1);
 
 #[derive(Debug)]
 struct PoseidonSpec;
@@ -117,8 +120,8 @@ pub struct HashJob {
 
 #[derive(Clone, Debug)]
 pub struct PoseidonConfig {
-    state: [Column<Advice>; WIDTH],
-    squares: [Column<Advice>; WIDTH],
+    /// The state on even rows; the squares (or the absorbed inputs) on odd rows.
+    columns: [Column<Advice>; WIDTH],
     constants: [Column<Fixed>; WIDTH],
     init: Selector,
     absorb: Selector,
@@ -128,26 +131,25 @@ pub struct PoseidonConfig {
 
 impl PoseidonConfig {
     pub fn configure(meta: &mut ConstraintSystem<Fr>) -> Self {
-        let state = [(); WIDTH].map(|_| meta.advice_column());
-        let squares = [(); WIDTH].map(|_| meta.advice_column());
+        let columns = [(); WIDTH].map(|_| meta.advice_column());
         let constants = [(); WIDTH].map(|_| meta.fixed_column());
-        // Inputs arrive in the squares of absorb rows, the hash leaves from the state.
-        meta.enable_equality(state[0]);
-        meta.enable_equality(squares[0]);
-        meta.enable_equality(squares[1]);
+        // Inputs arrive in the first two columns of absorb rows, the hash leaves from the first.
+        meta.enable_equality(columns[0]);
+        meta.enable_equality(columns[1]);
         let (init, absorb, full, partial) = (meta.selector(), meta.selector(), meta.selector(), meta.selector());
+        let at = |m: &mut halo2_base::halo2_proofs::plonk::VirtualCells<Fr>, rotation: i32| {
+            columns.map(|c| m.query_advice(c, Rotation(rotation)))
+        };
 
         meta.create_gate("poseidon init", |m| {
             let on = m.query_selector(init);
-            let s = state.map(|c| m.query_advice(c, Rotation::cur()));
+            let s = at(m, 0);
             let cap = m.query_fixed(constants[2], Rotation::cur());
             vec![on.clone() * s[0].clone(), on.clone() * s[1].clone(), on * (s[2].clone() - cap)]
         });
         meta.create_gate("poseidon absorb", |m| {
             let on = m.query_selector(absorb);
-            let s = state.map(|c| m.query_advice(c, Rotation::cur()));
-            let next = state.map(|c| m.query_advice(c, Rotation::next()));
-            let input = squares.map(|c| m.query_advice(c, Rotation::cur()));
+            let (s, input, next) = (at(m, 0), at(m, 1), at(m, 2));
             vec![
                 on.clone() * (next[0].clone() - s[0].clone() - input[0].clone()),
                 on.clone() * (next[1].clone() - s[1].clone() - input[1].clone()),
@@ -157,10 +159,8 @@ impl PoseidonConfig {
         for (selector, full_round) in [(full, true), (partial, false)] {
             meta.create_gate(if full_round { "poseidon full round" } else { "poseidon partial round" }, |m| {
                 let on = m.query_selector(selector);
-                let s = state.map(|c| m.query_advice(c, Rotation::cur()));
-                let q = squares.map(|c| m.query_advice(c, Rotation::cur()));
+                let (s, q, next) = (at(m, 0), at(m, 1), at(m, 2));
                 let rc = constants.map(|c| m.query_fixed(c, Rotation::cur()));
-                let next = state.map(|c| m.query_advice(c, Rotation::next()));
                 let x: [Expression<Fr>; WIDTH] = std::array::from_fn(|j| s[j].clone() + rc[j].clone());
                 let sboxed = |j: usize| full_round || j == 0;
                 let y: [Expression<Fr>; WIDTH] = std::array::from_fn(|j| {
@@ -185,7 +185,13 @@ impl PoseidonConfig {
                 constraints
             });
         }
-        Self { state, squares, constants, init, absorb, full, partial }
+        Self { columns, constants, init, absorb, full, partial }
+    }
+
+    fn assign_row(&self, region: &mut Region<Fr>, row: usize, values: &[Fr; WIDTH]) {
+        for (column, value) in self.columns.iter().zip(values) {
+            raw_assign_advice(region, *column, row, Value::known(*value));
+        }
     }
 
     /// Lays out `jobs` one after another from row 0; returns the rows used.
@@ -202,37 +208,33 @@ impl PoseidonConfig {
             self.init.enable(region, row).expect("selector");
             raw_assign_fixed(region, self.constants[2], row, state[2]);
             for (chunk, cells) in values.chunks(RATE).zip(job.inputs.chunks(RATE)) {
-                // Absorb row: the current state and the next inputs.
+                // Absorb rows: the current state, then the next inputs.
                 self.absorb.enable(region, row).expect("selector");
-                for (j, s) in state.iter().enumerate() {
-                    raw_assign_advice(region, self.state[j], row, Value::known(*s));
-                }
+                self.assign_row(region, row, &state);
                 for (j, cell) in cells.iter().enumerate() {
-                    copy_advice(region, *cell, self.squares[j], row, copies.as_deref_mut());
+                    copy_advice(region, *cell, self.columns[j], row + 1, copies.as_deref_mut());
                 }
+                raw_assign_advice(region, self.columns[2], row + 1, Value::known(Fr::ZERO));
                 state[0] += chunk[0];
                 state[1] += chunk[1];
-                row += 1;
+                row += 2;
                 for r in 0..ROUNDS {
                     let (next, q) = round(&state, r);
                     let selector = if is_full_round(r) { self.full } else { self.partial };
                     selector.enable(region, row).expect("selector");
+                    self.assign_row(region, row, &state);
+                    self.assign_row(region, row + 1, &q);
                     for j in 0..WIDTH {
-                        raw_assign_advice(region, self.state[j], row, Value::known(state[j]));
-                        raw_assign_advice(region, self.squares[j], row, Value::known(q[j]));
                         raw_assign_fixed(region, self.constants[j], row, CONSTANTS.round[r][j]);
                     }
                     state = next;
-                    row += 1;
+                    row += 2;
                 }
             }
             // The output row: s0 is the hash.
-            for (j, s) in state.iter().enumerate() {
-                if j == 0 {
-                    copy_advice(region, job.output, self.state[0], row, copies.as_deref_mut());
-                } else {
-                    raw_assign_advice(region, self.state[j], row, Value::known(*s));
-                }
+            copy_advice(region, job.output, self.columns[0], row, copies.as_deref_mut());
+            for (j, s) in state.iter().enumerate().skip(1) {
+                raw_assign_advice(region, self.columns[j], row, Value::known(*s));
             }
             row += 1;
         }
@@ -250,7 +252,7 @@ mod tests {
         assert_ne!(a, hash(&[Fr::from(1), Fr::from(2), Fr::ZERO]));
         assert_ne!(a, hash(&[Fr::from(2), Fr::from(1)]));
         assert_eq!(a, hash(&[Fr::from(1), Fr::from(2)]));
-        assert_eq!(rows(2), 1 + 66);
-        assert_eq!(rows(3), 1 + 2 * 66);
+        assert_eq!(rows(2), 1 + 132);
+        assert_eq!(rows(3), 1 + 2 * 132);
     }
 }

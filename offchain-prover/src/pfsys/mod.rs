@@ -19,6 +19,21 @@ use rand_chacha::rand_core::SeedableRng;
 use crate::circuit::{CircuitParams, ModelCircuit};
 use crate::error::{Error, Result};
 
+/// Fails clearly where halo2's field arithmetic cannot run. On x86-64 it is built with the BN254
+/// assembly of halo2curves, which needs BMI2 and ADX (Intel Broadwell, AMD Zen and later); without
+/// this check such a machine would die of an illegal instruction in the middle of a proof.
+pub fn check_cpu() -> Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    for (feature, present) in
+        [("bmi2", std::arch::is_x86_feature_detected!("bmi2")), ("adx", std::arch::is_x86_feature_detected!("adx"))]
+    {
+        if !present {
+            return Err(Error::UnsupportedCpu(feature));
+        }
+    }
+    Ok(())
+}
+
 /// Key serialisation: points are stored as raw (uncompressed) bytes and checked on reading.
 pub const KEY_FORMAT: SerdeFormat = SerdeFormat::RawBytes;
 
