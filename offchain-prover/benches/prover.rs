@@ -36,26 +36,23 @@ fn compiled(model: &str, keys: bool) -> (TempDir, Compiled, InputData) {
     (dir, compiled, input)
 }
 
-fn witness_generation(c: &mut Criterion) {
-    let mut group = c.benchmark_group("witness");
-    for model in ["1l_mlp", "4l_relu_conv_fc"] {
-        let (_dir, compiled, input) = compiled(model, true);
-        group.bench_function(model, |b| {
-            b.iter(|| compiled.build(CircuitBuilderStage::Prover, Visibility::Public, &input, Fr::ZERO).unwrap())
-        });
+/// Times `Compiled::build` at `stage` for each `(name, model)`; proving needs the keys set up.
+fn builds(c: &mut Criterion, group: &str, stage: CircuitBuilderStage, cases: &[(&str, &str)]) {
+    let mut group = c.benchmark_group(group);
+    for &(name, model) in cases {
+        let (_dir, compiled, input) = compiled(model, stage == CircuitBuilderStage::Prover);
+        group.bench_function(name, |b| b.iter(|| compiled.build(stage, Visibility::Public, &input, Fr::ZERO).unwrap()));
     }
     group.finish();
 }
 
+fn witness_generation(c: &mut Criterion) {
+    let models = [("1l_mlp", "1l_mlp"), ("4l_relu_conv_fc", "4l_relu_conv_fc")];
+    builds(c, "witness", CircuitBuilderStage::Prover, &models);
+}
+
 fn operator_layouts(c: &mut Criterion) {
-    let mut group = c.benchmark_group("layout");
-    for (operator, model) in OPERATORS {
-        let (_dir, compiled, input) = compiled(model, false);
-        group.bench_function(operator, |b| {
-            b.iter(|| compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO).unwrap())
-        });
-    }
-    group.finish();
+    builds(c, "layout", CircuitBuilderStage::Keygen, &OPERATORS);
 }
 
 fn key_generation(c: &mut Criterion) {

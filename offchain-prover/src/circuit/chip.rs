@@ -147,11 +147,6 @@ impl FixedPointChip {
         Rescaled { value: q, positive }
     }
 
-    /// Divides by 2^`shift`, rounding to nearest (see [`Self::dot_rescale`]).
-    pub fn rescale(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, shift: u32) -> AssignedValue<Fr> {
-        self.dot_rescale(ctx, Some(x), vec![], shift).value
-    }
-
     /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
     pub fn is_non_negative(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
         let non_negative = from_field(x.value()) >= 0;
@@ -226,7 +221,7 @@ pub(crate) mod tests {
             let (mut builder, mut chip) = chip_and_builder();
             let ctx = builder.main(0);
             let x = ctx.load_witness(to_field(x));
-            let q = chip.rescale(ctx, x, 4);
+            let q = chip.dot_rescale(ctx, Some(x), vec![], 4).value;
             assert_eq!(from_field(q.value()), expected);
             assert!(chip.violation.is_none());
             assert!(mock_ok(builder));
@@ -238,7 +233,7 @@ pub(crate) mod tests {
         let (mut builder, mut chip) = chip_and_builder();
         let ctx = builder.main(0);
         let x = ctx.load_witness(to_field(40));
-        let q = chip.rescale(ctx, x, 4);
+        let q = chip.dot_rescale(ctx, Some(x), vec![], 4).value;
         // Tamper with the quotient after the fact: q = 4 instead of 3.
         let tampered = q.cell.unwrap().offset;
         ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(to_field(4));
@@ -300,7 +295,7 @@ pub(crate) mod tests {
         let (mut builder, mut chip) = chip_and_builder();
         let ctx = builder.main(0);
         let x = ctx.load_witness(to_field(1 << 20));
-        chip.rescale(ctx, x, 4);
+        chip.dot_rescale(ctx, Some(x), vec![], 4);
         assert!(matches!(chip.violation, Some(Error::OutOfRange { .. })));
     }
 }

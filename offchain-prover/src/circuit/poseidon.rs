@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 use halo2_base::halo2_proofs::circuit::{Region, Value};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
-use halo2_base::halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector};
+use halo2_base::halo2_proofs::plonk::{Advice, Column, ConstraintSystem, Expression, Fixed, Selector, VirtualCells};
 use halo2_base::halo2_proofs::poly::Rotation;
 use halo2_base::utils::halo2::{raw_assign_advice, raw_assign_fixed};
 use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
@@ -137,9 +137,7 @@ impl PoseidonConfig {
         meta.enable_equality(columns[0]);
         meta.enable_equality(columns[1]);
         let (init, absorb, full, partial) = (meta.selector(), meta.selector(), meta.selector(), meta.selector());
-        let at = |m: &mut halo2_base::halo2_proofs::plonk::VirtualCells<Fr>, rotation: i32| {
-            columns.map(|c| m.query_advice(c, Rotation(rotation)))
-        };
+        let at = |m: &mut VirtualCells<Fr>, rotation: i32| columns.map(|c| m.query_advice(c, Rotation(rotation)));
 
         meta.create_gate("poseidon init", |m| {
             let on = m.query_selector(init);
