@@ -146,6 +146,21 @@ fn malformed_and_unsupported_models_are_named() {
         }
         other => panic!("expected an unsupported operator, got {other}"),
     }
+    // Operators tract cannot evaluate on probe values, and logical operations on numbers (this
+    // model's inputs), are refused with the operator's name, not a panic.
+    for (model, op, detail) in [
+        ("gather_elements", "GatherElements", "operator fails on probe inputs"),
+        ("boolean", "And", "a logical operation on numbers"),
+    ] {
+        let model_path = zkml_prover::corpus::model(model).join("network.onnx");
+        match compile(&model_path, &input(model), tmp.path()).unwrap_err() {
+            Error::UnsupportedOp { op: got, detail: got_detail, .. } => {
+                assert_eq!(got, op);
+                assert!(got_detail.contains(detail), "{model}: {got_detail}");
+            }
+            other => panic!("{model}: expected an unsupported operator, got {other}"),
+        }
+    }
 }
 
 #[test]
@@ -241,6 +256,17 @@ fn milestone_models_prove_and_verify_accurately() {
         "sklearn_mlp",
         "tutorial",
     ] {
+        let proof = proof(model, Visibility::Public);
+        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
+        assert_accurate(model, &proof);
+    }
+}
+
+/// Operators beyond the milestone: logical operations and boolean outputs (1l_where, less),
+/// more element-wise functions (GELU, sign, powers) and data movement (upsampling, triangles).
+#[test]
+fn further_operators_prove_and_verify_accurately() {
+    for model in ["1l_where", "less", "1l_gelu_noappx", "1l_lppool", "1l_powf", "1l_upsample", "tril", "triu"] {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);

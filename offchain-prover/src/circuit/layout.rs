@@ -204,6 +204,9 @@ pub fn lay_out(
                         }
                         BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
                         BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
+                        // Booleans are constrained bits (comparison results), so these stay bits.
+                        BinaryKind::And => gate.mul(ctx, a[i], b[j]),
+                        BinaryKind::Or => gate.or(ctx, a[i], b[j]),
                         BinaryKind::Ge => {
                             let d = gate.sub(ctx, a[i], b[j]);
                             chip.is_non_negative(ctx, d)
@@ -250,6 +253,11 @@ pub fn lay_out(
                         w[1..].iter().fold(first, |acc, &i| chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max))
                     })
                     .collect()
+            }
+            Op::Not => operand(0).iter().map(|&b| gate.not(ctx, b)).collect(),
+            Op::FromBoolean => {
+                let one = QuantumCell::Constant(to_field(1i128 << scale));
+                operand(0).iter().map(|&b| gate.mul(ctx, b, one)).collect()
             }
             Op::Lookup { table } => {
                 let x = operand(0).clone();

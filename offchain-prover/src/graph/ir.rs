@@ -1,6 +1,8 @@
 //! The prover's own graph: every tract operator lowered to one of a handful of circuit-friendly
 //! operations over flat, row-major tensors.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 /// Index of a node in [`Graph::nodes`].
@@ -41,9 +43,13 @@ pub enum BinaryKind {
     Mul,
     Max,
     Min,
-    /// Comparisons yield booleans (0 or 1, unscaled), which only [`Op::Select`] consumes.
+    /// Comparisons yield booleans (0 or 1, unscaled), which only [`Op::Select`], the logical
+    /// operations and [`Op::FromBoolean`] consume.
     Gt,
     Ge,
+    /// Logical operations on booleans.
+    And,
+    Or,
 }
 
 /// A reduction over a window of input elements.
@@ -76,6 +82,10 @@ pub enum Op {
     /// An element-wise unary function, evaluated through lookup table `table`
     /// (index into [`Graph::functions`]).
     Lookup { table: usize },
+    /// Logical negation of a boolean.
+    Not,
+    /// A boolean as a number (0 or 1 at the activation scale).
+    FromBoolean,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,6 +123,8 @@ pub struct Graph {
     pub functions: Vec<Function>,
     pub nodes: Vec<Node>,
     pub outputs: Vec<NodeId>,
+    /// Nodes holding booleans (0 or 1, unscaled) rather than fixed-point numbers.
+    pub booleans: BTreeSet<NodeId>,
 }
 
 impl Graph {

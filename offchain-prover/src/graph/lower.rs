@@ -36,6 +36,12 @@ const DATA_MOVEMENT: &[&str] = &[
     "MultiBroadcastTo",
     "Identity",
     "Tile",
+    "NearestUpsample",
+    "Trilu",
+    "GatherElements",
+    "GatherNd",
+    "ScatterElements",
+    "ScatterNd",
 ];
 const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
 /// Linear reductions of the squares of their input.
@@ -50,6 +56,8 @@ const BINARY: &[(&str, BinaryKind)] = &[
     ("Min", BinaryKind::Min),
     ("GT", BinaryKind::Gt),
     ("GTE", BinaryKind::Ge),
+    ("And", BinaryKind::And),
+    ("Or", BinaryKind::Or),
 ];
 /// Comparisons whose operands tract's names give in the opposite order.
 const SWAPPED_COMPARISONS: &[(&str, BinaryKind)] = &[("LT", BinaryKind::Gt), ("LTE", BinaryKind::Ge)];
@@ -77,6 +85,23 @@ const LOOKUP: &[&str] = &[
     "Sin",
     "Celu",
     "Mish",
+    "GeluExact",
+    "PowConst",
+    "Sign",
+    "Neg",
+    "Ceil",
+    "Floor",
+    "Round",
+    "RoundHalfToEven",
+    "Tan",
+    "Acos",
+    "Asin",
+    "Atan",
+    "Cosh",
+    "Sinh",
+    "Acosh",
+    "Asinh",
+    "Atanh",
 ];
 
 /// A tract outlet after lowering: a constant tensor or a node of the prover's graph.
@@ -92,8 +117,6 @@ struct Lowering<'a> {
     values: HashMap<OutletId, Value>,
     /// Params already created for (const outlet, role): the index of its first element.
     param_base: HashMap<(OutletId, ParamRole), usize>,
-    /// Nodes holding booleans (0/1, unscaled) rather than fixed-point numbers.
-    booleans: std::collections::HashSet<NodeId>,
 }
 
 pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
@@ -102,13 +125,19 @@ pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
         graph: Graph::default(),
         values: HashMap::new(),
         param_base: HashMap::new(),
-        booleans: Default::default(),
     };
     for id in model.eval_order().map_err(tract_err)? {
         lowering.node(id)?;
     }
     for outlet in model.output_outlets().map_err(tract_err)? {
         match lowering.values.get(outlet) {
+            Some(&Value::Node(n)) if lowering.graph.booleans.contains(&n) => {
+                // Outputs are fixed-point numbers, so a boolean output is published as 0 or 1.
+                let node = &lowering.graph.nodes[n];
+                let (name, shape) = (format!("{}.as_number", node.name), node.shape.clone());
+                lowering.graph.nodes.push(Node { name, op: Op::FromBoolean, inputs: vec![n], shape });
+                lowering.graph.outputs.push(lowering.graph.nodes.len() - 1);
+            }
             Some(Value::Node(n)) => lowering.graph.outputs.push(*n),
             _ => {
                 let node = &model.node(outlet.node);
@@ -137,9 +166,11 @@ fn shape_of(model: &TypedModel, outlet: OutletId) -> Result<Vec<usize>> {
 
 /// Evaluates `node`'s operator out of plan and returns its first output as `f32`s.
 fn eval(node: &TypedNode, inputs: TVec<Tensor>) -> Result<Vec<f32>> {
-    let out = node
-        .op
-        .eval_out_of_plan(inputs.into_iter().map(TValue::from).collect())
+    let inputs = inputs.into_iter().map(TValue::from).collect();
+    // Some tract operators index with their operands' values and panic when a probe is out of
+    // their range; that is an operator this lowering cannot probe, not a crash.
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| node.op.eval_out_of_plan(inputs)))
+        .map_err(|_| unsupported(node, "operator fails on probe inputs"))?
         .map_err(tract_err)?
         .ok_or_else(|| unsupported(node, "operator cannot be evaluated out of plan"))?;
     let first = out.into_iter().next().ok_or_else(|| unsupported(node, "operator has no output"))?;
@@ -242,6 +273,11 @@ impl Lowering<'_> {
                 let index: Vec<usize> = (0..len).collect();
                 let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
                 self.push(node, op, vec![x, x])?
+            } else if name == "Not" {
+                let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+                self.push(node, Op::Not, vec![x])?
+            } else if name == "Cast" {
+                self.cast(node)?
             } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
                 let x = self.operand(node.inputs[0], ParamRole::Activation)?;
                 self.graph.functions.push(Function { name: name.to_string(), tract_node: id });
@@ -251,26 +287,52 @@ impl Lowering<'_> {
                 return Err(unsupported(node, ""));
             };
         self.values.insert(outlet, Value::Node(lowered));
-        let boolean_inputs = self.graph.nodes[lowered].inputs.iter().filter(|i| self.booleans.contains(i)).count();
-        let produces_boolean = match &self.graph.nodes[lowered].op {
+        let lowered_node = &self.graph.nodes[lowered];
+        let booleans = &self.graph.booleans;
+        let boolean_inputs = lowered_node.inputs.iter().filter(|i| booleans.contains(i)).count();
+        let all_boolean = boolean_inputs == lowered_node.inputs.len();
+        let produces_boolean = match &lowered_node.op {
             Op::Binary { kind: BinaryKind::Gt | BinaryKind::Ge, .. } => true,
+            Op::Binary { kind: BinaryKind::And | BinaryKind::Or, .. } | Op::Not if !all_boolean => {
+                return Err(unsupported(node, "a logical operation on numbers"));
+            }
+            Op::Binary { kind: BinaryKind::And | BinaryKind::Or, .. } | Op::Not => true,
             Op::Gather { .. } if boolean_inputs > 0 => {
-                if boolean_inputs != self.graph.nodes[lowered].inputs.len() {
+                if !all_boolean {
                     return Err(unsupported(node, "mixes booleans and numbers"));
                 }
                 true
             }
             _ => false,
         };
-        let condition_only = matches!(self.graph.nodes[lowered].op, Op::Select { .. })
-            && !self.graph.nodes[lowered].inputs[1..].iter().any(|i| self.booleans.contains(i));
-        if boolean_inputs > 0 && !produces_boolean && !condition_only {
+        let consumes_booleans = match &lowered_node.op {
+            Op::Select { .. } => !lowered_node.inputs[1..].iter().any(|i| booleans.contains(i)),
+            Op::FromBoolean => true,
+            _ => false,
+        };
+        if boolean_inputs > 0 && !produces_boolean && !consumes_booleans {
             return Err(unsupported(node, "uses a boolean as a number"));
         }
         if produces_boolean {
-            self.booleans.insert(lowered);
+            self.graph.booleans.insert(lowered);
         }
         Ok(())
+    }
+
+    /// A cast of a boolean to a float is [`Op::FromBoolean`]; a cast between float types changes
+    /// nothing the circuit sees.
+    fn cast(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let from = self.model.outlet_fact(node.inputs[0]).map_err(tract_err)?.datum_type;
+        let to = node.outputs[0].fact.datum_type;
+        match (from, to.is_float()) {
+            (DatumType::Bool, true) if self.graph.booleans.contains(&x) => self.push(node, Op::FromBoolean, vec![x]),
+            (from, true) if from.is_float() => {
+                let sources = (0..self.graph.nodes[x].len()).map(Some).collect();
+                self.push(node, Op::Gather { sources }, vec![x])
+            }
+            _ => Err(unsupported(node, &format!("a cast from {from:?} to {to:?}"))),
+        }
     }
 
     /// Non-constant operands of `node`, and its float constants, in input order.
@@ -308,6 +370,12 @@ impl Lowering<'_> {
     }
 
     fn data_movement(&mut self, node: &TypedNode) -> Result<NodeId> {
+        for outlet in &node.inputs {
+            let computed = !matches!(self.values.get(outlet), Some(Value::Const(_)));
+            if computed && !self.model.outlet_fact(*outlet).map_err(tract_err)?.datum_type.is_float() {
+                return Err(unsupported(node, "indices computed at run time"));
+            }
+        }
         let data: Vec<OutletId> = node
             .inputs
             .iter()
@@ -496,7 +564,7 @@ impl Lowering<'_> {
         let operands =
             node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
         let [cond, on_true, on_false] = operands[..] else { return Err(unsupported(node, "expected three operands")) };
-        if !self.booleans.contains(&cond) {
+        if !self.graph.booleans.contains(&cond) {
             return Err(unsupported(node, "condition is not a comparison"));
         }
         let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
