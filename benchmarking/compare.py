@@ -6,6 +6,7 @@ matplotlib, onnx) and passes the paths on:
 
     run.sh compare [MODEL ...] [--runs N]   prover against EZKL, alternating runs, medians
     run.sh scaling [--runs N]               cost against parameter count and k, one family
+    run.sh corpus [--max-k K] [--timeout S] every corpus model, ours only: what works, what stops
     run.sh chain                            the pallet's verification weights against a block
     run.sh smoke                            CI: the whole pipeline on one tiny model, ours only
 
@@ -53,7 +54,7 @@ class Measured:
     output: dict
 
 
-def measure(cmd) -> Measured:
+def measure(cmd, timeout=None) -> Measured:
     """Runs `cmd` as its own process; its wall time, peak RSS and the JSON its last line prints.
 
     The peak comes from GNU time, whose child starts from time's own small address space: a child
@@ -61,7 +62,10 @@ def measure(cmd) -> Measured:
     the parent's RSS high-water mark across fork and exec)."""
     with tempfile.NamedTemporaryFile("w+") as peak, tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, *map(str, cmd)], stdout=out, stderr=err)
+        try:
+            proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, *map(str, cmd)], stdout=out, stderr=err, timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            raise StepFailed(f"`{pathlib.Path(str(cmd[0])).name} {cmd[1]}` ran past its {timeout} s limit") from error
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
@@ -87,20 +91,20 @@ class Ours:
     def version(self):
         return subprocess.run([self.zkml, "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
-    def compile(self, model_dir, work):
+    def compile(self, model_dir, work, timeout=None):
         shutil.rmtree(work, ignore_errors=True)
-        return measure([self.zkml, "compile", model_dir / "network.onnx", "--input", model_dir / "input.json", "--out", work, "--json"])
+        return measure([self.zkml, "compile", model_dir / "network.onnx", "--input", model_dir / "input.json", "--out", work, "--json"], timeout)
 
-    def setup(self, model_dir, work):
-        m = measure([self.zkml, "setup", work, "--dev-srs", "--json"])
+    def setup(self, model_dir, work, timeout=None):
+        m = measure([self.zkml, "setup", work, "--dev-srs", "--json"], timeout)
         m.output.update(vk_bytes=(work / "public.vk").stat().st_size, pk_bytes=(work / "public.pk").stat().st_size)
         return m
 
-    def prove(self, model_dir, work):
-        return measure([self.zkml, "prove", work, "--input", model_dir / "input.json", "--out", work / "proof.json", "--json"])
+    def prove(self, model_dir, work, timeout=None):
+        return measure([self.zkml, "prove", work, "--input", model_dir / "input.json", "--out", work / "proof.json", "--json"], timeout)
 
-    def verify(self, model_dir, work):
-        return measure([self.zkml, "verify", work, work / "proof.json", "--json"])
+    def verify(self, model_dir, work, timeout=None):
+        return measure([self.zkml, "verify", work, work / "proof.json", "--json"], timeout)
 
 
 class Ezkl:
@@ -458,6 +462,70 @@ def cmd_scaling(args):
     print("\n".join(table))
 
 
+def corpus_models():
+    """Every corpus model directory, by name (one holding any .onnx file)."""
+    return sorted(d for d in corpus().iterdir() if d.is_dir() and any(d.glob("*.onnx")))
+
+
+def cmd_corpus(args):
+    """Every corpus model through compile, setup, prove and verify, once, with our system: which
+    ones work, with their accuracy, and the reason each other one stops."""
+    ours = Ours(args.zkml)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work_root = pathlib.Path(args.work) / "corpus"
+    rows = []
+    for model_dir in corpus_models():
+        model = model_dir.name
+        row = Row(model, ours.name)
+        work = work_root / model
+        try:
+            onnx = model_dir / "network.onnx"
+            if not onnx.exists():
+                raise StepFailed(f"no network.onnx ({', '.join(p.name for p in model_dir.glob('*.onnx'))})")
+            compiled = ours.compile(model_dir, work, args.timeout)
+            row.k = compiled.output["public"]["circuit"]["base"]["k"]
+            row.max_error = compiled.output["accuracy"]["max_error"]
+            row.seconds["compile"] = compiled.seconds
+            if row.k > args.max_k:
+                row.error = f"compiles at k={row.k}; proving skipped above k={args.max_k}"
+            else:
+                reference_outputs = reference(args.zkml, model_dir)
+                for step in STEPS[1:]:
+                    m = getattr(ours, step)(model_dir, work, args.timeout)
+                    row.seconds[step] = m.seconds
+                    if step == "prove":
+                        row.proof_bytes, row.prove_peak_mib = m.output["proof_bytes"], m.peak_mib
+                        row.max_error = max_error(m.output["outputs"], reference_outputs)
+        except (StepFailed, KeyError, OSError) as error:
+            row.error = str(error)
+        shutil.rmtree(work, ignore_errors=True)
+        log(f"{model}: {'verified' if not row.error else row.error}")
+        rows.append(row)
+    verified = [r for r in rows if not r.error]
+    compiled = [r for r in rows if r.k is not None]
+    now, header = stamp([ours.version()])
+    summary = (
+        f"{len(compiled)} of {len(rows)} corpus models compile within the accuracy bound; "
+        f"{len(verified)} of them prove and verify here (k ≤ {args.max_k}, {args.timeout} s per step)."
+    )
+    table = [
+        "| model | k | compile s | setup s | prove s | verify s | prove peak MiB | proof B | max error | stops at |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        table.append(
+            f"| {r.model} | {fmt(r.k)} | " + " | ".join(fmt(r.seconds.get(s)) for s in STEPS)
+            + f" | {fmt(r.prove_peak_mib)} | {fmt(r.proof_bytes)} | {fmt(r.max_error)} | {r.error} |"
+        )
+    base = f"{now:%Y-%m-%d}-corpus"
+    write_csv(out / f"{base}.csv", rows)
+    report = ["# Prover benchmark: corpus", "", header, "", summary, "", "\n".join(table), ""]
+    (out / f"{base}.md").write_text("\n".join(report))
+    log(f"wrote {out / base}.md and .csv")
+    print(summary)
+
+
 def cmd_chain(args):
     budget = json.loads(subprocess.run([args.budget], capture_output=True, text=True, check=True).stdout)
     out = pathlib.Path(args.out)
@@ -523,10 +591,13 @@ def main():
     scaling = sub.add_parser("scaling", help="cost against model size, one family")
     scaling.add_argument("--runs", type=int, default=3)
     scaling.add_argument("--systems", nargs="+", default=["ours", "ezkl"])
+    corpus_parser = sub.add_parser("corpus", help="every corpus model through every step, ours only")
+    corpus_parser.add_argument("--max-k", type=int, default=18, help="prove only circuits up to 2^K rows")
+    corpus_parser.add_argument("--timeout", type=int, default=600, help="seconds one step may take")
     sub.add_parser("chain", help="the pallet's verification weight against a block")
     sub.add_parser("smoke", help="the harness on one tiny model, ours only (CI)")
     args = parser.parse_args()
-    {"compare": cmd_compare, "scaling": cmd_scaling, "chain": cmd_chain, "smoke": cmd_smoke}[args.command](args)
+    {"compare": cmd_compare, "scaling": cmd_scaling, "corpus": cmd_corpus, "chain": cmd_chain, "smoke": cmd_smoke}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #
 #   benchmarking/run.sh compare [MODEL ...] [--runs N] [--systems ours ezkl] [--no-readme]
 #   benchmarking/run.sh scaling [--runs N] [--systems ours ezkl]
+#   benchmarking/run.sh corpus [--max-k K] [--timeout S]
 #   benchmarking/run.sh chain
 #   benchmarking/run.sh smoke      (the test command's check: one tiny model, ours only)
 #
@@ -14,18 +15,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 COMMAND="${1:-}"
 PACKAGES=(matplotlib onnx numpy)
 case "$COMMAND" in
-  compare | scaling)
+  compare | scaling | corpus)
     say "building zkml (release)"
     cargo build --release --locked -p zkml-cli --bin zkml
     ZKML="$CARGO_TARGET_DIR/release/zkml"
-    PACKAGES+=("ezkl==23.*")
+    [ "$COMMAND" = corpus ] || PACKAGES+=("ezkl==23.*")
     ;;
   smoke | chain)
     say "building (the test command's build)"
     cargo test --workspace --locked --features pallet-zkml/runtime-benchmarks --no-run --quiet
     ZKML="$CARGO_TARGET_DIR/debug/zkml"
     ;;
-  *) die "usage: benchmarking/run.sh compare|scaling|chain|smoke [ARGS]" ;;
+  *) die "usage: benchmarking/run.sh compare|scaling|corpus|chain|smoke [ARGS]" ;;
 esac
 
 [ -x /usr/bin/time ] || apt_install time
