@@ -155,33 +155,38 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
 /// permutation and lookup products) whatever its width. On 4l_relu_conv_fc, k=13 with 11
 /// columns proves in 0.7× the time of k=14 with 6, as this model predicts.
 fn proving_cost(p: &CircuitParams) -> u64 {
-    let columns = p.base.num_advice_per_phase[0] + p.base.num_lookup_advice_per_phase[0] + 2 * p.lookup_columns + 6;
+    let copied = if p.in_place() { 0 } else { p.range_columns + 2 * p.lookup_columns };
+    let columns = p.base.num_advice_per_phase[0] + copied + 6;
     (columns as u64) << p.base.k
 }
 
 /// Chooses k for `inference`'s circuit. Small circuits take the smallest k (up to
 /// `SINGLE_COLUMN_MAX_K`) at which halo2-base needs a single advice column, which also carries
-/// its range lookups: the smallest proof and vk, at a proving time still far below a second.
+/// all its lookups in place: the smallest proof and vk, at a proving time still far below a second.
 /// Larger ones take the k of least [`proving_cost`] with at most `MAX_ADVICE_COLUMNS` columns,
 /// which bounds the verifier's work and the proof's size.
 fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Result<Built> {
-    let first_k = MIN_K.max(bit_length((table.len() + MINIMUM_ROWS) as u128));
+    let first_k = MIN_K.max(bit_length((table.len() + 2 + MINIMUM_ROWS) as u128));
     let mut best: Option<Built> = None;
     for k in first_k..=srs::MAX_K {
         // The widest common range check takes a single lookup: a weight's for the commitment
-        // (one per weight), or a sign split's `bits − 1`.
-        let lookup_bits = (inference.param_bits.weight.max(q.bits - 1) as usize).min(k as usize - 1);
+        // (one per weight), or a sign split's `bits − 1`; the range rows share the table with the
+        // function rows.
+        let Some(free_rows) = ((1usize << k) - MINIMUM_ROWS - 1).checked_sub(table.len()).filter(|&r| r > 1) else {
+            continue;
+        };
+        let lookup_bits = (inference.param_bits.weight.max(q.bits - 1) as usize).min(free_rows.ilog2() as usize);
         let shape = Shape::Size { k: k as usize, lookup_bits };
-        let built = match build(CircuitBuilderStage::Keygen, shape, q, inference, table.to_vec()) {
+        let built = match build(CircuitBuilderStage::Keygen, shape, q, inference, Some(table)) {
             Err(Error::TooManyRows { .. }) => continue,
             built => built?,
         };
         let p = &built.circuit.params;
         let advice = p.base.num_advice_per_phase[0];
-        if advice == 1 && p.lookup_columns <= 1 && k <= SINGLE_COLUMN_MAX_K {
+        if advice == 1 && k <= SINGLE_COLUMN_MAX_K {
             return Ok(built);
         }
-        if advice > MAX_ADVICE_COLUMNS || p.lookup_columns > MAX_ADVICE_COLUMNS {
+        if advice > MAX_ADVICE_COLUMNS || p.range_columns > MAX_ADVICE_COLUMNS || p.lookup_columns > MAX_ADVICE_COLUMNS {
             continue;
         }
         match &best {
@@ -248,16 +253,16 @@ impl Compiled {
             return Err(Error::NotSetUp(self.dir.0.clone()));
         }
         let shape = Shape::Fixed { params: &variant.circuit, break_points };
-        // The function table is fixed, so the proving key already holds it: only key generation
+        // The lookup table is fixed, so the proving key already holds it: only key generation
         // and mock proving need it laid out again.
-        let table = match stage {
-            CircuitBuilderStage::Prover => vec![],
-            _ => self.table()?.to_vec(),
+        let functions = match stage {
+            CircuitBuilderStage::Prover => None,
+            _ => Some(self.table()?),
         };
-        build(stage, shape, q, &inference, table)
+        build(stage, shape, q, &inference, functions)
     }
 
-    /// The function table, sampled once per loaded model.
+    /// The function rows of the lookup table, sampled once per loaded model.
     fn table(&self) -> Result<&[[Fr; 2]]> {
         if self.table.get().is_none() {
             let _ = self.table.set(function_table(&self.model, &self.settings.quantization)?);

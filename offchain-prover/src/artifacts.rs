@@ -85,8 +85,9 @@ pub struct Settings {
     pub private: Variant,
 }
 
-/// Version 2: Poseidon in three columns, sign-split range checks, per-kind parameter widths.
-pub const SETTINGS_VERSION: u32 = 2;
+/// Version 3: one lookup table for range checks and functions, read in place by a single gate
+/// column. (2: Poseidon in three columns, sign-split range checks, per-kind parameter widths.)
+pub const SETTINGS_VERSION: u32 = 3;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 
 impl Settings {

@@ -31,7 +31,7 @@ fn built(model: &str) -> (Built, Vec<Fr>) {
     };
     let table = function_table(&model, &q).unwrap();
     let built =
-        build(CircuitBuilderStage::Mock, Shape::Size { k: K, lookup_bits: K - 1 }, q, &inference, table).unwrap();
+        build(CircuitBuilderStage::Mock, Shape::Size { k: K, lookup_bits: K - 2 }, q, &inference, Some(&table)).unwrap();
     let instances = built.laid.instances.clone();
     (built, instances)
 }

@@ -37,15 +37,17 @@ const CACHED_VERIFIERS: u32 = 8;
 impl From<&CircuitSettings> for CircuitParams {
     fn from(s: &CircuitSettings) -> Self {
         let usize_vec = |v: &[u32]| v.iter().map(|&n| n as usize).collect();
-        let mut params = CircuitParams { lookup_columns: s.lookup_columns as usize, ..Default::default() };
+        let mut params = CircuitParams {
+            range_columns: s.num_lookup_advice_per_phase.first().copied().unwrap_or(0) as usize,
+            lookup_columns: s.lookup_columns as usize,
+            ..Default::default()
+        };
         params.base.k = s.k as usize;
         params.base.num_advice_per_phase = usize_vec(&s.num_advice_per_phase);
         params.base.num_fixed = s.num_fixed as usize;
-        params.base.num_lookup_advice_per_phase = usize_vec(&s.num_lookup_advice_per_phase);
-        // Only the table's presence shapes the constraint system; its size is in the vk's fixed
-        // commitments. Any size that fits the rows configures the same circuit.
-        let has_table = s.num_lookup_advice_per_phase.iter().any(|&n| n > 0);
-        params.base.lookup_bits = has_table.then_some(1);
+        // The range rows live in the circuit's own lookup table, not halo2-base's; their width
+        // is in the vk's fixed commitments and does not shape the constraint system.
+        params.base.num_lookup_advice_per_phase = vec![0; s.num_lookup_advice_per_phase.len()];
         params.base.num_instance_columns = 1;
         params
     }
@@ -59,7 +61,7 @@ impl CircuitSettings {
             k: params.base.k as u32,
             num_advice_per_phase: u32_vec(&params.base.num_advice_per_phase),
             num_fixed: params.base.num_fixed as u32,
-            num_lookup_advice_per_phase: u32_vec(&params.base.num_lookup_advice_per_phase),
+            num_lookup_advice_per_phase: vec![params.range_columns as u32, 0, 0],
             lookup_columns: params.lookup_columns as u32,
             num_instances: num_instances as u32,
         }

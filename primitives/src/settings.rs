@@ -27,11 +27,13 @@ pub struct CircuitSettings {
     pub num_advice_per_phase: Vec<u32>,
     /// halo2-base constant columns.
     pub num_fixed: u32,
-    /// halo2-base range-lookup columns per phase. The range table's size is not here: it is the
+    /// Range-lookup columns per phase (only the first phase has any). With a single gate column,
+    /// 1 if that column is looked up in place. The range rows' width is not here: it is the
     /// content of a fixed column, which the verifying key commits to, not part of the constraint
     /// system.
     pub num_lookup_advice_per_phase: Vec<u32>,
-    /// Advice column pairs looked up in the function table; 0 if none.
+    /// Advice column pairs looked up among the function rows of the lookup table; with a single
+    /// gate column, 1 if that column is. 0 if the model has no functions.
     pub lookup_columns: u32,
     /// Public instances, all in one instance column.
     pub num_instances: u32,
@@ -48,11 +50,11 @@ impl CircuitSettings {
         let [range_lookups, 0, 0] = self.num_lookup_advice_per_phase[..] else { return out_of_bounds };
         let within_bounds = (4..=MAX_K).contains(&self.k)
             && (1..=MAX_ADVICE_COLUMNS).contains(&advice)
-            // With one gate column halo2-base looks ranges up in that column: any larger count
-            // would describe the same circuit.
+            // With one gate column lookups read that column in place: any larger count would
+            // describe the same circuit.
             && range_lookups <= if advice == 1 { 1 } else { MAX_ADVICE_COLUMNS }
             && (1..=MAX_FIXED_COLUMNS).contains(&self.num_fixed)
-            && self.lookup_columns <= MAX_LOOKUP_COLUMNS
+            && self.lookup_columns <= if advice == 1 { 1 } else { MAX_LOOKUP_COLUMNS }
             && (1..(1u32 << self.k)).contains(&self.num_instances);
         if within_bounds {
             Ok(())

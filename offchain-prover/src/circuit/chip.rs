@@ -6,9 +6,10 @@
 //! it saw, which is how calibration sizes the circuit, and the first value that broke a bound,
 //! which is how an out-of-range input is caught before proving.
 
-use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
+use halo2_base::gates::{GateChip, GateInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
+use halo2_base::utils::decompose_fe_to_u64_limbs;
 use halo2_base::QuantumCell::{self, Constant, Existing, Witness};
 use halo2_base::{AssignedValue, Context};
 
@@ -35,9 +36,14 @@ pub struct Rescaled {
 }
 
 pub struct FixedPointChip {
-    pub range: RangeChip<Fr>,
+    pub gate: GateChip<Fr>,
+    /// Range checks look up limbs of this many bits: the range rows of the lookup table.
+    pub lookup_bits: usize,
     pub q: Quantization,
-    /// `(key, value)` pairs to look up in the function tables.
+    /// Cells to look up among the range rows, `[0, 2^lookup_bits)`.
+    pub range_lookups: Vec<AssignedValue<Fr>>,
+    /// `(key, value)` pairs to look up among the function rows; `value` is laid out right after
+    /// `key`, so a single gate column can look both up in place.
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
     /// Poseidon hashes to lay out in the Poseidon region.
     pub hashes: Vec<super::poseidon::HashJob>,
@@ -49,10 +55,12 @@ pub struct FixedPointChip {
 }
 
 impl FixedPointChip {
-    pub fn new(range: RangeChip<Fr>, q: Quantization) -> Self {
+    pub fn new(lookup_bits: usize, q: Quantization) -> Self {
         Self {
-            range,
+            gate: GateChip::default(),
+            lookup_bits,
             q,
+            range_lookups: vec![],
             lookups: vec![],
             hashes: vec![],
             ranges: Ranges::default(),
@@ -62,7 +70,44 @@ impl FixedPointChip {
     }
 
     pub fn gate(&self) -> &impl GateInstructions<Fr> {
-        self.range.gate()
+        &self.gate
+    }
+
+    /// Constrains `0 ≤ a < 2^bits` with limbs of `lookup_bits` looked up among the range rows,
+    /// as halo2-base's range chip does, into this chip's own lookup list (which shares one lookup
+    /// argument with the function rows). A last partial limb is looked up shifted to the top of
+    /// the range, so that it is checked to its own width.
+    pub fn range_check(&mut self, ctx: &mut Context<Fr>, a: AssignedValue<Fr>, bits: usize) {
+        if bits == 0 {
+            self.gate.assert_is_const(ctx, &a, &Fr::ZERO);
+            return;
+        }
+        let limb_bits = self.lookup_bits;
+        let limbs = bits.div_ceil(limb_bits);
+        let last = if limbs == 1 {
+            self.range_lookups.push(a);
+            a
+        } else {
+            let values = decompose_fe_to_u64_limbs(a.value(), limbs, limb_bits).into_iter().map(|x| Witness(Fr::from(x)));
+            let bases = (0..limbs).map(|i| Constant(Fr::from(2).pow_vartime([(i * limb_bits) as u64])));
+            let start = ctx.advice.len() as isize;
+            let sum = self.gate.inner_product(ctx, values, bases);
+            ctx.constrain_equal(&a, &sum);
+            // The limbs sit at offsets 0 (the base 1 starts the chain), then 1, 4, 7, ...
+            self.range_lookups.push(ctx.get(start));
+            for i in 0..limbs - 1 {
+                self.range_lookups.push(ctx.get(start + 1 + 3 * i as isize));
+            }
+            ctx.get(start + 1 + 3 * (limbs as isize - 2))
+        };
+        match bits % limb_bits {
+            0 => {}
+            1 => self.gate.assert_bit(ctx, last),
+            rem => {
+                let shifted = self.gate.mul(ctx, last, Constant(Fr::from(2).pow_vartime([(limb_bits - rem) as u64])));
+                self.range_lookups.push(shifted);
+            }
+        }
     }
 
     fn record(&mut self, value: i128, bound_bits: u32, table: bool) {
@@ -96,8 +141,8 @@ impl FixedPointChip {
         let (z, y) = (ctx.get(-3), ctx.get(-1));
         ctx.assign_region([Existing(z), Existing(y), Existing(y)], [-1]);
         let part_bits = (self.q.bits - 1) as usize;
-        self.range.range_check(ctx, y, part_bits);
-        self.range.range_check(ctx, z, part_bits);
+        self.range_check(ctx, y, part_bits);
+        self.range_check(ctx, z, part_bits);
         y
     }
 
@@ -142,7 +187,7 @@ impl FixedPointChip {
         cells.extend([Witness(to_field(q)), Constant(-to_field(1 << shift)), Witness(to_field(r))]);
         ctx.assign_region(cells, gates);
         let (q, r) = (ctx.get(-3), ctx.get(-1));
-        self.range.range_check(ctx, r, shift as usize);
+        self.range_check(ctx, r, shift as usize);
         let positive = self.sign_split(ctx, q);
         Rescaled { value: q, positive }
     }
@@ -157,7 +202,7 @@ impl FixedPointChip {
         let minus_x_minus_1 = self.gate().sub(ctx, Constant(-Fr::ONE), x);
         let t = self.gate().select(ctx, x, minus_x_minus_1, b);
         self.record(from_field(t.value()), self.q.bits - 1, false);
-        self.range.range_check(ctx, t, (self.q.bits - 1) as usize);
+        self.range_check(ctx, t, (self.q.bits - 1) as usize);
         b
     }
 
@@ -183,6 +228,7 @@ impl FixedPointChip {
         self.record(from_field(x.value()), self.q.table_bits.max(1), true);
         let tag = Fr::from((table + 1) as u64) * Fr::from(2).pow_vartime([TAG_SHIFT as u64]);
         let key = self.gate().add(ctx, x, Constant(tag));
+        // Right after `key`: see `lookups`.
         let y = ctx.load_witness(to_field(y));
         self.record(from_field(y.value()), self.q.bits, false);
         self.lookups.push([key, y]);
@@ -205,14 +251,38 @@ pub(crate) mod tests {
     pub(crate) const K: usize = 10;
 
     pub(crate) fn chip_and_builder() -> (BaseCircuitBuilder<Fr>, FixedPointChip) {
-        let builder = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock).use_k(K).use_lookup_bits(K - 1);
-        let chip = FixedPointChip::new(builder.range_chip(), Quantization { scale: 4, bits: 12, table_bits: 0 });
+        let builder = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
+            .use_k(K)
+            .use_lookup_bits(K - 1)
+            .use_instance_columns(1);
+        let chip = FixedPointChip::new(K - 1, Quantization { scale: 4, bits: 12, table_bits: 0 });
         (builder, chip)
     }
 
-    fn mock_ok(mut builder: BaseCircuitBuilder<Fr>) -> bool {
-        builder.calculate_params(Some(9));
-        MockProver::run(K as u32, &builder, vec![]).unwrap().verify().is_ok()
+    /// Whether the chip's layout satisfies every constraint, its range lookups included.
+    fn mock_ok(mut builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip) -> bool {
+        let params = super::super::size_params(&mut builder, &chip);
+        let circuit = super::super::ModelCircuit {
+            builder,
+            params,
+            table: super::super::lookup_table(K - 1, &[]),
+            range_lookups: chip.range_lookups,
+            lookups: chip.lookups,
+            hashes: chip.hashes,
+        };
+        MockProver::run(K as u32, &circuit, vec![vec![]]).unwrap().verify().is_ok()
+    }
+
+    #[test]
+    fn range_checks_accept_in_range_values_and_reject_others() {
+        // 5 bits: one limb, looked up shifted; 14 bits: two limbs of 9 with a shifted last one.
+        for (bits, value, ok) in [(5, 31i128, true), (5, 32, false), (14, (1 << 14) - 1, true), (14, 1 << 14, false)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let a = ctx.load_witness(to_field(value));
+            chip.range_check(ctx, a, bits);
+            assert_eq!(mock_ok(builder, chip), ok, "{value} in {bits} bits");
+        }
     }
 
     #[test]
@@ -224,7 +294,7 @@ pub(crate) mod tests {
             let q = chip.dot_rescale(ctx, Some(x), vec![], 4).value;
             assert_eq!(from_field(q.value()), expected);
             assert!(chip.violation.is_none());
-            assert!(mock_ok(builder));
+            assert!(mock_ok(builder, chip));
         }
     }
 
@@ -237,7 +307,7 @@ pub(crate) mod tests {
         // Tamper with the quotient after the fact: q = 4 instead of 3.
         let tampered = q.cell.unwrap().offset;
         ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(to_field(4));
-        assert!(!mock_ok(builder));
+        assert!(!mock_ok(builder, chip));
     }
 
     #[test]
@@ -252,7 +322,7 @@ pub(crate) mod tests {
             let out = chip.dot_rescale(ctx, bias, terms, 4);
             assert_eq!(from_field(out.value.value()), expected);
             assert_eq!(from_field(out.positive.value()), expected.max(0));
-            assert!(mock_ok(builder));
+            assert!(mock_ok(builder, chip));
         }
     }
 
@@ -264,7 +334,7 @@ pub(crate) mod tests {
             let x = ctx.load_witness(to_field(x));
             let y = chip.sign_split(ctx, x);
             assert_eq!(from_field(y.value()), from_field(x.value()).max(0));
-            assert!(mock_ok(builder));
+            assert!(mock_ok(builder, chip));
         }
         // x = 5 split as y = 6, z = 1 satisfies x + z = y and the range checks, but not y·z = 0.
         for ((y, z), valid) in [((5, 0), true), ((6, 1), false)] {
@@ -272,7 +342,7 @@ pub(crate) mod tests {
             let ctx = builder.main(0);
             let x = ctx.load_witness(to_field(5));
             chip.assign_split(ctx, x, y, z);
-            assert_eq!(mock_ok(builder), valid);
+            assert_eq!(mock_ok(builder, chip), valid);
         }
     }
 
@@ -286,7 +356,7 @@ pub(crate) mod tests {
             let min = chip.max_min(ctx, ax, bx, false);
             assert_eq!(from_field(max.value()), a.max(b));
             assert_eq!(from_field(min.value()), a.min(b));
-            assert!(mock_ok(builder));
+            assert!(mock_ok(builder, chip));
         }
     }
 

@@ -1,5 +1,5 @@
-//! The model circuit: halo2-base's gate and range columns, plus a fixed lookup table for the
-//! model's element-wise functions.
+//! The model circuit: halo2-base's gate columns, a Poseidon region, and one lookup table whose
+//! rows are both the range-check limbs and the model's element-wise functions.
 
 pub mod chip;
 pub mod commit;
@@ -12,7 +12,10 @@ use std::sync::MutexGuard;
 
 use halo2_base::halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
-use halo2_base::halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Fixed};
+use halo2_base::halo2_proofs::halo2curves::ff::Field;
+use halo2_base::halo2_proofs::plonk::{
+    Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Expression, Fixed, Selector,
+};
 use halo2_base::halo2_proofs::poly::Rotation;
 use halo2_base::utils::halo2::{constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed};
 use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
@@ -32,8 +35,13 @@ pub const MINIMUM_ROWS: usize = 20;
 /// Everything that fixes the circuit's constraint system: with the vk, all a verifier needs.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CircuitParams {
+    /// halo2-base's gate columns. Its own range lookups are not used (`num_lookup_advice_per_phase`
+    /// stays zero); `lookup_bits` is the limb width of this circuit's range rows.
     pub base: BaseCircuitParams,
-    /// Advice columns holding `(key, value)` pairs looked up in the function table; 0 if none.
+    /// Range lookups: with a single gate column, 1 if that column is looked up in place, else 0;
+    /// otherwise the advice columns range-checked cells are copied to.
+    pub range_columns: usize,
+    /// Function lookups, counted like `range_columns`, in column pairs `(key, value)`.
     pub lookup_columns: usize,
 }
 
@@ -45,31 +53,96 @@ impl CircuitParams {
     pub fn usable_rows(&self) -> usize {
         (1 << self.base.k) - MINIMUM_ROWS
     }
+
+    /// Whether lookups read the single gate column in place.
+    pub fn in_place(&self) -> bool {
+        self.base.num_advice_per_phase.first() == Some(&1)
+    }
+}
+
+/// The value column of range rows. Function values are below 2^127, so a cell looked up with
+/// this value can only match a range row.
+fn range_tag() -> Fr {
+    Fr::from(2).pow_vartime([200])
+}
+
+/// The lookup table `(key, value)`, one argument per looked-up column, and the columns that
+/// feed it.
+#[derive(Clone, Debug)]
+pub struct LookupConfig {
+    key: Column<Fixed>,
+    /// Present when the model has functions; without it range rows are keys alone.
+    value: Option<Column<Fixed>>,
+    columns: LookupColumns,
 }
 
 #[derive(Clone, Debug)]
-pub struct TableConfig {
-    key: Column<Fixed>,
-    value: Column<Fixed>,
-    lookups: Vec<[Column<Advice>; 2]>,
+enum LookupColumns {
+    /// One gate column, looked up where its cells are: `any` marks every looked-up cell,
+    /// `function` those whose next row holds the function's value.
+    InPlace { any: Selector, function: Option<Selector> },
+    /// Cells copied to advice columns of their own.
+    Copied { range: Vec<Column<Advice>>, function: Vec<[Column<Advice>; 2]> },
 }
 
-impl TableConfig {
-    fn configure(meta: &mut ConstraintSystem<Fr>, columns: usize) -> Self {
+impl LookupConfig {
+    fn configure(meta: &mut ConstraintSystem<Fr>, params: &CircuitParams, gate: Column<Advice>) -> Option<Self> {
+        if params.range_columns == 0 && params.lookup_columns == 0 {
+            return None;
+        }
         let key = meta.fixed_column();
-        let value = meta.fixed_column();
-        let lookups = (0..columns)
-            .map(|_| {
-                let cols = [meta.advice_column(), meta.advice_column()];
-                cols.iter().for_each(|c| meta.enable_equality(*c));
-                meta.lookup_any("function table", |m| {
-                    let [k, v] = cols.map(|c| m.query_advice(c, Rotation::cur()));
-                    vec![(k, m.query_fixed(key, Rotation::cur())), (v, m.query_fixed(value, Rotation::cur()))]
-                });
-                cols
-            })
-            .collect();
-        Self { key, value, lookups }
+        let value = (params.lookup_columns > 0).then(|| meta.fixed_column());
+        let tag = Expression::Constant(range_tag());
+        let columns = if params.in_place() {
+            let any = meta.complex_selector();
+            let function = value.map(|_| meta.complex_selector());
+            meta.lookup_any("lookup", |m| {
+                let q = m.query_selector(any);
+                let cell = m.query_advice(gate, Rotation::cur());
+                let mut lookups = vec![(q.clone() * cell, m.query_fixed(key, Rotation::cur()))];
+                if let (Some(function), Some(value)) = (function, value) {
+                    // Functions: (key, next cell); ranges: (cell, range tag); elsewhere (0, 0).
+                    let f = m.query_selector(function);
+                    let next = m.query_advice(gate, Rotation::next());
+                    let claimed = f.clone() * next + (q - f) * tag.clone();
+                    lookups.push((claimed, m.query_fixed(value, Rotation::cur())));
+                }
+                lookups
+            });
+            LookupColumns::InPlace { any, function }
+        } else {
+            let advice = |meta: &mut ConstraintSystem<Fr>| {
+                let column = meta.advice_column();
+                meta.enable_equality(column);
+                column
+            };
+            let range = (0..params.range_columns)
+                .map(|_| {
+                    let column = advice(meta);
+                    meta.lookup_any("range", |m| {
+                        let mut lookups = vec![(m.query_advice(column, Rotation::cur()), m.query_fixed(key, Rotation::cur()))];
+                        if let Some(value) = value {
+                            lookups.push((tag.clone(), m.query_fixed(value, Rotation::cur())));
+                        }
+                        lookups
+                    });
+                    column
+                })
+                .collect();
+            let function = (0..params.lookup_columns)
+                .map(|_| {
+                    let columns = [advice(meta), advice(meta)];
+                    let value = value.expect("function lookups come with a value column");
+                    meta.lookup_any("function", |m| {
+                        let [k, v] = columns.map(|c| m.query_advice(c, Rotation::cur()));
+                        vec![(k, m.query_fixed(key, Rotation::cur())), (v, m.query_fixed(value, Rotation::cur()))]
+                    });
+                    columns
+                })
+                .collect();
+            LookupColumns::Copied { range, function }
+        };
+        Some(Self { key, value, columns })
     }
 }
 
@@ -77,8 +150,10 @@ impl TableConfig {
 pub struct ModelCircuit {
     pub builder: BaseCircuitBuilder<Fr>,
     pub params: CircuitParams,
-    /// Rows of the function table (fixed), starting with the all-zero row that unused lookups hit.
+    /// Rows of the lookup table (fixed): the all-zero row that unused lookups hit, the range rows
+    /// and the function rows. Empty when proving: the proving key holds it.
     pub table: Vec<[Fr; 2]>,
+    pub range_lookups: Vec<AssignedValue<Fr>>,
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
     pub hashes: Vec<HashJob>,
 }
@@ -121,7 +196,7 @@ impl ModelCircuit {
 }
 
 impl Circuit<Fr> for ModelCircuit {
-    type Config = (BaseConfig<Fr>, PoseidonConfig, Option<TableConfig>);
+    type Config = (BaseConfig<Fr>, PoseidonConfig, Option<LookupConfig>);
     type FloorPlanner = SimpleFloorPlanner;
     type Params = CircuitParams;
 
@@ -136,8 +211,8 @@ impl Circuit<Fr> for ModelCircuit {
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
         let base = BaseConfig::configure(meta, params.base.clone());
         let poseidon = PoseidonConfig::configure(meta);
-        let table = (params.lookup_columns > 0).then(|| TableConfig::configure(meta, params.lookup_columns));
-        (base, poseidon, table)
+        let lookup = LookupConfig::configure(meta, &params, base.gate().basic_gates[0][0].value);
+        (base, poseidon, lookup)
     }
 
     fn configure(_: &mut ConstraintSystem<Fr>) -> Self::Config {
@@ -146,7 +221,7 @@ impl Circuit<Fr> for ModelCircuit {
 
     fn synthesize(
         &self,
-        (base, poseidon, table): Self::Config,
+        (base, poseidon, lookup): Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), PlonkError> {
         self.builder.synthesize(base, layouter.namespace(|| "model"))?;
@@ -157,25 +232,56 @@ impl Circuit<Fr> for ModelCircuit {
                 Ok(())
             },
         )?;
-        let Some(table) = table else { return Ok(()) };
+        let Some(lookup) = lookup else { return Ok(()) };
         layouter.assign_region(
-            || "function table",
+            || "lookup table",
             |mut region| {
                 for (row, [k, v]) in self.table.iter().enumerate() {
-                    raw_assign_fixed(&mut region, table.key, row, *k);
-                    raw_assign_fixed(&mut region, table.value, row, *v);
+                    raw_assign_fixed(&mut region, lookup.key, row, *k);
+                    if let Some(value) = lookup.value {
+                        raw_assign_fixed(&mut region, value, row, *v);
+                    }
                 }
                 Ok(())
             },
         )?;
         let rows = self.params.usable_rows();
         layouter.assign_region(
-            || "function lookups",
+            || "lookups",
             |mut region| {
                 let mut copies = self.copies();
-                for (n, pair) in self.lookups.iter().enumerate() {
-                    for (cell, column) in pair.iter().zip(table.lookups[n / rows]) {
-                        copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
+                match &lookup.columns {
+                    // Selectors are fixed: only key generation (and mock proving) sets them.
+                    LookupColumns::InPlace { any, function } => {
+                        let Some(copies) = copies else { return Ok(()) };
+                        let row = |cell: &AssignedValue<Fr>| {
+                            cell.cell.and_then(|c| copies.assigned_advices.get(&c)).map(|c| c.row_offset)
+                        };
+                        for cell in &self.range_lookups {
+                            any.enable(&mut region, row(cell).ok_or(PlonkError::Synthesis)?)?;
+                        }
+                        for [key, value] in &self.lookups {
+                            let (key_row, value_row) = (row(key), row(value));
+                            let (Some(key_row), Some(function)) = (key_row, function) else {
+                                return Err(PlonkError::Synthesis);
+                            };
+                            // The value must sit right below its key, where the lookup reads it.
+                            if value_row != Some(key_row + 1) {
+                                return Err(PlonkError::Synthesis);
+                            }
+                            any.enable(&mut region, key_row)?;
+                            function.enable(&mut region, key_row)?;
+                        }
+                    }
+                    LookupColumns::Copied { range, function } => {
+                        for (n, cell) in self.range_lookups.iter().enumerate() {
+                            copy_advice(&mut region, *cell, range[n / rows], n % rows, copies.as_deref_mut());
+                        }
+                        for (n, pair) in self.lookups.iter().enumerate() {
+                            for (cell, column) in pair.iter().zip(function[n / rows]) {
+                                copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
+                            }
+                        }
                     }
                 }
                 Ok(())
@@ -184,9 +290,10 @@ impl Circuit<Fr> for ModelCircuit {
     }
 }
 
-/// The function table of `model` at quantisation `q`: every function sampled on its domain.
+/// The function rows of the lookup table of `model` at quantisation `q`: every function sampled
+/// on its domain.
 pub fn function_table(model: &Model, q: &Quantization) -> Result<Vec<[Fr; 2]>> {
-    let mut rows = vec![[Fr::zero(), Fr::zero()]];
+    let mut rows = vec![];
     if model.graph.functions.is_empty() {
         return Ok(rows);
     }
@@ -220,26 +327,57 @@ pub enum Shape<'a> {
     Fixed { params: &'a CircuitParams, break_points: Option<&'a MultiPhaseThreadBreakPoints> },
 }
 
+/// The lookup table: the all-zero row, the range rows `[0, 2^lookup_bits)` and `functions`.
+pub(crate) fn lookup_table(lookup_bits: usize, functions: &[[Fr; 2]]) -> Vec<[Fr; 2]> {
+    let ranges = (0..1u64 << lookup_bits).map(|i| [Fr::from(i), range_tag()]);
+    std::iter::once([Fr::ZERO, Fr::ZERO]).chain(ranges).chain(functions.iter().copied()).collect()
+}
+
+/// The shape of a laid-out circuit at the builder's k: halo2-base's gate columns, and the lookup
+/// columns `chip`'s lookups need.
+pub(crate) fn size_params(builder: &mut BaseCircuitBuilder<Fr>, chip: &FixedPointChip) -> CircuitParams {
+    let stats = builder.statistics();
+    tracing::debug!(
+        advice = ?stats.gate.total_advice_per_phase,
+        fixed = stats.gate.total_fixed,
+        range_lookups = chip.range_lookups.len(),
+        function_lookups = chip.lookups.len(),
+        "circuit size"
+    );
+    let base = builder.calculate_params(Some(MINIMUM_ROWS));
+    let usable = (1 << base.k) - MINIMUM_ROWS;
+    let in_place = base.num_advice_per_phase[0] == 1;
+    let columns = |n: usize| if in_place { usize::from(n > 0) } else { n.div_ceil(usable) };
+    CircuitParams { range_columns: columns(chip.range_lookups.len()), lookup_columns: columns(chip.lookups.len()), base }
+}
+
 /// Lays `inference` out as a circuit. Fails if a value leaves its calibrated range.
+///
+/// `functions` are the function rows of the lookup table ([`function_table`]); `None` where the
+/// table is not laid out again (proving).
 pub fn build(
     stage: CircuitBuilderStage,
     shape: Shape,
     q: Quantization,
     inference: &Inference,
-    table: Vec<[Fr; 2]>,
+    functions: Option<&[[Fr; 2]]>,
 ) -> Result<Built> {
-    let mut builder = match (&shape, stage) {
+    let (mut builder, lookup_bits) = match (&shape, stage) {
         (Shape::Fixed { params, break_points: Some(bp) }, CircuitBuilderStage::Prover) => {
-            BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone())
+            (BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone()), params.base.lookup_bits)
         }
-        (Shape::Fixed { params, .. }, _) => BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone()),
-        (Shape::Size { k, lookup_bits }, _) => {
-            BaseCircuitBuilder::from_stage(stage).use_k(*k).use_lookup_bits(*lookup_bits).use_instance_columns(1)
+        (Shape::Fixed { params, .. }, _) => {
+            (BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone()), params.base.lookup_bits)
         }
+        (Shape::Size { k, lookup_bits }, _) => (
+            BaseCircuitBuilder::from_stage(stage).use_k(*k).use_lookup_bits(*lookup_bits).use_instance_columns(1),
+            Some(*lookup_bits),
+        ),
     };
-    let mut chip = FixedPointChip::new(builder.range_chip(), q);
+    let lookup_bits = lookup_bits.ok_or(Error::Prover("circuit params without lookup bits".into()))?;
+    let mut chip = FixedPointChip::new(lookup_bits, q);
     let laid_out = lay_out(builder.main(0), &mut chip, inference);
-    let (laid, instances) = match (laid_out, chip.violation) {
+    let (laid, instances) = match (laid_out, chip.violation.take()) {
         (Ok(laid_out), None) => laid_out,
         (Err(error), _) | (Ok(_), Some(error)) => {
             builder.clear();
@@ -249,21 +387,17 @@ pub fn build(
     builder.assigned_instances = vec![instances];
     let params = match shape {
         Shape::Fixed { params, .. } => params.clone(),
-        Shape::Size { .. } => {
-            let stats = builder.statistics();
-            tracing::debug!(
-                advice = ?stats.gate.total_advice_per_phase,
-                fixed = stats.gate.total_fixed,
-                range_lookups = ?stats.total_lookup_advice_per_phase,
-                function_lookups = chip.lookups.len(),
-                "circuit size"
-            );
-            let base = builder.calculate_params(Some(MINIMUM_ROWS));
-            let usable = (1 << base.k) - MINIMUM_ROWS;
-            CircuitParams { lookup_columns: chip.lookups.len().div_ceil(usable), base }
-        }
+        Shape::Size { .. } => size_params(&mut builder, &chip),
     };
-    let circuit = ModelCircuit { builder, params, table, lookups: chip.lookups, hashes: chip.hashes };
+    let table = functions.map(|f| lookup_table(lookup_bits, f)).unwrap_or_default();
+    let circuit = ModelCircuit {
+        builder,
+        params,
+        table,
+        range_lookups: chip.range_lookups,
+        lookups: chip.lookups,
+        hashes: chip.hashes,
+    };
     if circuit.rows_needed() > circuit.params.usable_rows() {
         let (needed, available, k) = (circuit.rows_needed(), circuit.params.usable_rows(), circuit.params.k());
         return Err(Error::TooManyRows { needed, available, k });
@@ -274,8 +408,8 @@ pub fn build(
 /// The ranges a witness-only layout sees, for calibration: no bounds are enforced.
 pub fn measure(scale: u32, inference: &Inference) -> Result<(chip::Ranges, Laid)> {
     let q = Quantization { scale, bits: 100, table_bits: 100 };
-    let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20).use_lookup_bits(19);
-    let mut chip = FixedPointChip::new(builder.range_chip(), q);
+    let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20);
+    let mut chip = FixedPointChip::new(19, q);
     let (laid, _) = lay_out(builder.main(0), &mut chip, inference)?;
     Ok((chip.ranges, laid))
 }
