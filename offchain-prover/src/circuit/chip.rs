@@ -260,12 +260,17 @@ pub(crate) mod tests {
     }
 
     /// Whether the chip's layout satisfies every constraint, its range lookups included.
-    fn mock_ok(mut builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip) -> bool {
+    fn mock_ok(builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip) -> bool {
+        mock_ok_with_functions(builder, chip, &[])
+    }
+
+    /// [`mock_ok`] with `functions` as the function rows of the lookup table.
+    fn mock_ok_with_functions(mut builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip, functions: &[[Fr; 2]]) -> bool {
         let params = super::super::size_params(&mut builder, &chip);
         let circuit = super::super::ModelCircuit {
             builder,
             params,
-            table: super::super::lookup_table(K - 1, &[]),
+            table: super::super::lookup_table(K - 1, functions),
             range_lookups: chip.range_lookups,
             lookups: chip.lookups,
             hashes: chip.hashes,
@@ -282,6 +287,22 @@ pub(crate) mod tests {
             let a = ctx.load_witness(to_field(value));
             chip.range_check(ctx, a, bits);
             assert_eq!(mock_ok(builder, chip), ok, "{value} in {bits} bits");
+        }
+    }
+
+    #[test]
+    fn function_lookups_match_only_function_rows() {
+        // f(x) = 2x on [-4, 4).
+        let functions: Vec<_> = (-4..4).map(|x| table_row(0, x, 2 * x)).collect();
+        let offset = 1i128 << TAG_SHIFT;
+        // An honest lookup; a wrong value; and an input whose key, x + 2^TAG_SHIFT, falls among
+        // the range rows, claiming the value a range row carries.
+        for (x, y, ok) in [(3i128, 6i128, true), (3, 7, false), (5 - offset, 0, false)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(x));
+            chip.lookup(ctx, 0, x, y);
+            assert_eq!(mock_ok_with_functions(builder, chip, &functions), ok, "f({x:?}) = {y}");
         }
     }
 

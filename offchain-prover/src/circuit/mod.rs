@@ -60,20 +60,23 @@ impl CircuitParams {
     }
 }
 
-/// The value column of range rows. Function values are below 2^127, so a cell looked up with
-/// this value can only match a range row.
-fn range_tag() -> Fr {
-    Fr::from(2).pow_vartime([200])
-}
+/// Which rows of the lookup table a lookup may match: the kind column keeps range checks and
+/// function lookups apart whatever values a prover claims.
+const NO_LOOKUP: u64 = 0;
+const RANGE: u64 = 1;
+const FUNCTION: u64 = 2;
 
-/// The lookup table `(key, value)`, one argument per looked-up column, and the columns that
-/// feed it.
+/// The lookup table `(key, value, kind)`, one argument per looked-up column, and the columns that
+/// feed it. Without functions the table is its key column alone: the zero row and the range rows.
 #[derive(Clone, Debug)]
 pub struct LookupConfig {
     key: Column<Fixed>,
-    /// Present when the model has functions; without it range rows are keys alone.
-    value: Option<Column<Fixed>>,
+    /// The value and kind columns, present when the model has functions.
+    function_rows: Option<[Column<Fixed>; 2]>,
     columns: LookupColumns,
+    /// Rows every lookup argument checks: all but halo2's blinding rows, more than the circuit
+    /// assigns (`CircuitParams::usable_rows`).
+    checked_rows: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -91,21 +94,22 @@ impl LookupConfig {
             return None;
         }
         let key = meta.fixed_column();
-        let value = (params.lookup_columns > 0).then(|| meta.fixed_column());
-        let tag = Expression::Constant(range_tag());
+        let function_rows = (params.lookup_columns > 0).then(|| [meta.fixed_column(), meta.fixed_column()]);
+        let constant = |kind: u64| Expression::Constant(Fr::from(kind));
         let columns = if params.in_place() {
             let any = meta.complex_selector();
-            let function = value.map(|_| meta.complex_selector());
+            let function = function_rows.map(|_| meta.complex_selector());
             meta.lookup_any("lookup", |m| {
                 let q = m.query_selector(any);
                 let cell = m.query_advice(gate, Rotation::cur());
                 let mut lookups = vec![(q.clone() * cell, m.query_fixed(key, Rotation::cur()))];
-                if let (Some(function), Some(value)) = (function, value) {
-                    // Functions: (key, next cell); ranges: (cell, range tag); elsewhere (0, 0).
+                if let (Some(function), Some([value, kind])) = (function, function_rows) {
+                    // Ranges: (cell, 0, RANGE); functions: (key, next cell, FUNCTION); elsewhere
+                    // the zero row.
                     let f = m.query_selector(function);
                     let next = m.query_advice(gate, Rotation::next());
-                    let claimed = f.clone() * next + (q - f) * tag.clone();
-                    lookups.push((claimed, m.query_fixed(value, Rotation::cur())));
+                    lookups.push((f.clone() * next, m.query_fixed(value, Rotation::cur())));
+                    lookups.push((q + f, m.query_fixed(kind, Rotation::cur())));
                 }
                 lookups
             });
@@ -121,8 +125,9 @@ impl LookupConfig {
                     let column = advice(meta);
                     meta.lookup_any("range", |m| {
                         let mut lookups = vec![(m.query_advice(column, Rotation::cur()), m.query_fixed(key, Rotation::cur()))];
-                        if let Some(value) = value {
-                            lookups.push((tag.clone(), m.query_fixed(value, Rotation::cur())));
+                        if let Some([value, kind]) = function_rows {
+                            lookups.push((constant(0), m.query_fixed(value, Rotation::cur())));
+                            lookups.push((constant(RANGE), m.query_fixed(kind, Rotation::cur())));
                         }
                         lookups
                     });
@@ -132,17 +137,21 @@ impl LookupConfig {
             let function = (0..params.lookup_columns)
                 .map(|_| {
                     let columns = [advice(meta), advice(meta)];
-                    let value = value.expect("function lookups come with a value column");
+                    let [value, kind] = function_rows.expect("function lookups come with function rows");
                     meta.lookup_any("function", |m| {
                         let [k, v] = columns.map(|c| m.query_advice(c, Rotation::cur()));
-                        vec![(k, m.query_fixed(key, Rotation::cur())), (v, m.query_fixed(value, Rotation::cur()))]
+                        vec![
+                            (k, m.query_fixed(key, Rotation::cur())),
+                            (v, m.query_fixed(value, Rotation::cur())),
+                            (constant(FUNCTION), m.query_fixed(kind, Rotation::cur())),
+                        ]
                     });
                     columns
                 })
                 .collect();
             LookupColumns::Copied { range, function }
         };
-        Some(Self { key, value, columns })
+        Some(Self { key, function_rows, columns, checked_rows: 0 })
     }
 }
 
@@ -150,9 +159,10 @@ impl LookupConfig {
 pub struct ModelCircuit {
     pub builder: BaseCircuitBuilder<Fr>,
     pub params: CircuitParams,
-    /// Rows of the lookup table (fixed): the all-zero row that unused lookups hit, the range rows
-    /// and the function rows. Empty when proving: the proving key holds it.
-    pub table: Vec<[Fr; 2]>,
+    /// Rows of the lookup table (fixed), `(key, value, kind)`: the all-zero row that unused
+    /// lookups hit, the range rows and the function rows. Empty when proving: the proving key
+    /// holds it.
+    pub table: Vec<[Fr; 3]>,
     pub range_lookups: Vec<AssignedValue<Fr>>,
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
     pub hashes: Vec<HashJob>,
@@ -211,7 +221,11 @@ impl Circuit<Fr> for ModelCircuit {
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
         let base = BaseConfig::configure(meta, params.base.clone());
         let poseidon = PoseidonConfig::configure(meta);
-        let lookup = LookupConfig::configure(meta, &params, base.gate().basic_gates[0][0].value);
+        let mut lookup = LookupConfig::configure(meta, &params, base.gate().basic_gates[0][0].value);
+        if let Some(lookup) = &mut lookup {
+            // As halo2's prover counts them, with every query of the circuit configured.
+            lookup.checked_rows = (1 << params.base.k) - (meta.blinding_factors() + 1);
+        }
         (base, poseidon, lookup)
     }
 
@@ -236,10 +250,11 @@ impl Circuit<Fr> for ModelCircuit {
         layouter.assign_region(
             || "lookup table",
             |mut region| {
-                for (row, [k, v]) in self.table.iter().enumerate() {
+                for (row, [k, v, kind]) in self.table.iter().enumerate() {
                     raw_assign_fixed(&mut region, lookup.key, row, *k);
-                    if let Some(value) = lookup.value {
-                        raw_assign_fixed(&mut region, value, row, *v);
+                    if let Some([value_column, kind_column]) = lookup.function_rows {
+                        raw_assign_fixed(&mut region, value_column, row, *v);
+                        raw_assign_fixed(&mut region, kind_column, row, *kind);
                     }
                 }
                 Ok(())
@@ -280,6 +295,18 @@ impl Circuit<Fr> for ModelCircuit {
                         for (n, pair) in self.lookups.iter().enumerate() {
                             for (cell, column) in pair.iter().zip(function[n / rows]) {
                                 copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
+                            }
+                        }
+                        // Every checked row is looked up, and an empty one matches no function
+                        // row: the rows left in each column repeat the last (valid) pair.
+                        if let Some(last) = self.lookups.last() {
+                            for (n, columns) in function.iter().enumerate() {
+                                let filled = self.lookups.len().saturating_sub(n * rows).min(rows);
+                                for row in filled..lookup.checked_rows {
+                                    for (cell, column) in last.iter().zip(*columns) {
+                                        raw_assign_advice(&mut region, column, row, Value::known(*cell.value()));
+                                    }
+                                }
                             }
                         }
                     }
@@ -327,10 +354,12 @@ pub enum Shape<'a> {
     Fixed { params: &'a CircuitParams, break_points: Option<&'a MultiPhaseThreadBreakPoints> },
 }
 
-/// The lookup table: the all-zero row, the range rows `[0, 2^lookup_bits)` and `functions`.
-pub(crate) fn lookup_table(lookup_bits: usize, functions: &[[Fr; 2]]) -> Vec<[Fr; 2]> {
-    let ranges = (0..1u64 << lookup_bits).map(|i| [Fr::from(i), range_tag()]);
-    std::iter::once([Fr::ZERO, Fr::ZERO]).chain(ranges).chain(functions.iter().copied()).collect()
+/// The lookup table `(key, value, kind)`: the all-zero row, the range rows `[0, 2^lookup_bits)`
+/// and `functions`.
+pub(crate) fn lookup_table(lookup_bits: usize, functions: &[[Fr; 2]]) -> Vec<[Fr; 3]> {
+    let ranges = (0..1u64 << lookup_bits).map(|i| [Fr::from(i), Fr::ZERO, Fr::from(RANGE)]);
+    let functions = functions.iter().map(|&[k, v]| [k, v, Fr::from(FUNCTION)]);
+    std::iter::once([Fr::ZERO, Fr::ZERO, Fr::from(NO_LOOKUP)]).chain(ranges).chain(functions).collect()
 }
 
 /// The shape of a laid-out circuit at the builder's k: halo2-base's gate columns, and the lookup
