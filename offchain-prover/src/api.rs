@@ -186,7 +186,8 @@ fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Re
         if advice == 1 && k <= SINGLE_COLUMN_MAX_K {
             return Ok(built);
         }
-        if advice > MAX_ADVICE_COLUMNS || p.range_columns > MAX_ADVICE_COLUMNS || p.lookup_columns > MAX_ADVICE_COLUMNS {
+        if advice > MAX_ADVICE_COLUMNS || p.range_columns > MAX_ADVICE_COLUMNS || p.lookup_columns > MAX_ADVICE_COLUMNS
+        {
             continue;
         }
         match &best {

@@ -30,8 +30,8 @@ fn built(model: &str) -> (Built, Vec<Fr>) {
         binding: Fr::from(99),
     };
     let table = function_table(&model, &q).unwrap();
-    let built =
-        build(CircuitBuilderStage::Mock, Shape::Size { k: K, lookup_bits: K - 2 }, q, &inference, Some(&table)).unwrap();
+    let built = build(CircuitBuilderStage::Mock, Shape::Size { k: K, lookup_bits: K - 2 }, q, &inference, Some(&table))
+        .unwrap();
     let instances = built.laid.instances.clone();
     (built, instances)
 }

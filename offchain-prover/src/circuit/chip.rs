@@ -88,7 +88,8 @@ impl FixedPointChip {
             self.range_lookups.push(a);
             a
         } else {
-            let values = decompose_fe_to_u64_limbs(a.value(), limbs, limb_bits).into_iter().map(|x| Witness(Fr::from(x)));
+            let values =
+                decompose_fe_to_u64_limbs(a.value(), limbs, limb_bits).into_iter().map(|x| Witness(Fr::from(x)));
             let bases = (0..limbs).map(|i| Constant(Fr::from(2).pow_vartime([(i * limb_bits) as u64])));
             let start = ctx.advice.len() as isize;
             let sum = self.gate.inner_product(ctx, values, bases);
@@ -265,7 +266,11 @@ pub(crate) mod tests {
     }
 
     /// [`mock_ok`] with `functions` as the function rows of the lookup table.
-    fn mock_ok_with_functions(mut builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip, functions: &[[Fr; 2]]) -> bool {
+    fn mock_ok_with_functions(
+        mut builder: BaseCircuitBuilder<Fr>,
+        chip: FixedPointChip,
+        functions: &[[Fr; 2]],
+    ) -> bool {
         let params = super::super::size_params(&mut builder, &chip);
         let circuit = super::super::ModelCircuit {
             builder,

@@ -124,7 +124,8 @@ impl LookupConfig {
                 .map(|_| {
                     let column = advice(meta);
                     meta.lookup_any("range", |m| {
-                        let mut lookups = vec![(m.query_advice(column, Rotation::cur()), m.query_fixed(key, Rotation::cur()))];
+                        let mut lookups =
+                            vec![(m.query_advice(column, Rotation::cur()), m.query_fixed(key, Rotation::cur()))];
                         if let Some([value, kind]) = function_rows {
                             lookups.push((constant(0), m.query_fixed(value, Rotation::cur())));
                             lookups.push((constant(RANGE), m.query_fixed(kind, Rotation::cur())));
@@ -377,7 +378,11 @@ pub(crate) fn size_params(builder: &mut BaseCircuitBuilder<Fr>, chip: &FixedPoin
     let usable = (1 << base.k) - MINIMUM_ROWS;
     let in_place = base.num_advice_per_phase[0] == 1;
     let columns = |n: usize| if in_place { usize::from(n > 0) } else { n.div_ceil(usable) };
-    CircuitParams { range_columns: columns(chip.range_lookups.len()), lookup_columns: columns(chip.lookups.len()), base }
+    CircuitParams {
+        range_columns: columns(chip.range_lookups.len()),
+        lookup_columns: columns(chip.lookups.len()),
+        base,
+    }
 }
 
 /// Lays `inference` out as a circuit. Fails if a value leaves its calibrated range.

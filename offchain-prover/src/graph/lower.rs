@@ -120,12 +120,7 @@ struct Lowering<'a> {
 }
 
 pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
-    let mut lowering = Lowering {
-        model,
-        graph: Graph::default(),
-        values: HashMap::new(),
-        param_base: HashMap::new(),
-    };
+    let mut lowering = Lowering { model, graph: Graph::default(), values: HashMap::new(), param_base: HashMap::new() };
     for id in model.eval_order().map_err(tract_err)? {
         lowering.node(id)?;
     }
