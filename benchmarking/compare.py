@@ -494,6 +494,8 @@ def cmd_corpus(args):
                 for step in STEPS[1:]:
                     m = getattr(ours, step)(model_dir, work, args.timeout)
                     row.seconds[step] = m.seconds
+                    if step == "setup":
+                        row.vk_bytes, row.pk_bytes = m.output["vk_bytes"], m.output["pk_bytes"]
                     if step == "prove":
                         row.proof_bytes, row.prove_peak_mib = m.output["proof_bytes"], m.peak_mib
                         row.max_error = max_error(m.output["outputs"], reference_outputs)
@@ -509,18 +511,10 @@ def cmd_corpus(args):
         f"{len(compiled)} of {len(rows)} corpus models compile within the accuracy bound; "
         f"{len(verified)} of them prove and verify here (k ≤ {args.max_k}, {args.timeout} s per step)."
     )
-    table = [
-        "| model | k | compile s | setup s | prove s | verify s | prove peak MiB | proof B | max error | stops at |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        table.append(
-            f"| {r.model} | {fmt(r.k)} | " + " | ".join(fmt(r.seconds.get(s)) for s in STEPS)
-            + f" | {fmt(r.prove_peak_mib)} | {fmt(r.proof_bytes)} | {fmt(r.max_error)} | {r.error} |"
-        )
+    _, table = comparison_tables(rows, [ours])
     base = f"{now:%Y-%m-%d}-corpus"
     write_csv(out / f"{base}.csv", rows)
-    report = ["# Prover benchmark: corpus", "", header, "", summary, "", "\n".join(table), ""]
+    report = ["# Prover benchmark: corpus", "", header, "", summary, "", table, ""]
     (out / f"{base}.md").write_text("\n".join(report))
     log(f"wrote {out / base}.md and .csv")
     print(summary)
