@@ -6,10 +6,10 @@
 //! it saw, which is how calibration sizes the circuit, and the first value that broke a bound,
 //! which is how an out-of-range input is caught before proving.
 
-use halo2_base::gates::{GateChip, GateInstructions};
+use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
-use halo2_base::utils::decompose_fe_to_u64_limbs;
+use halo2_base::virtual_region::lookups::LookupAnyManager;
 use halo2_base::QuantumCell::{self, Constant, Existing, Witness};
 use halo2_base::{AssignedValue, Context};
 
@@ -36,12 +36,10 @@ pub struct Rescaled {
 }
 
 pub struct FixedPointChip {
-    pub gate: GateChip<Fr>,
-    /// Range checks look up limbs of this many bits: the range rows of the lookup table.
-    pub lookup_bits: usize,
+    /// halo2-base's range chip with lookup managers of its own: the limbs it queues are looked up
+    /// in this circuit's table ([`Self::take_range_lookups`]), not in halo2-base's.
+    pub range: RangeChip<Fr>,
     pub q: Quantization,
-    /// Cells to look up among the range rows, `[0, 2^lookup_bits)`.
-    pub range_lookups: Vec<AssignedValue<Fr>>,
     /// `(key, value)` pairs to look up among the function rows; `value` is laid out right after
     /// `key`, so a single gate column can look both up in place.
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
@@ -57,10 +55,12 @@ pub struct FixedPointChip {
 impl FixedPointChip {
     pub fn new(lookup_bits: usize, q: Quantization) -> Self {
         Self {
-            gate: GateChip::default(),
-            lookup_bits,
+            // The managers only collect cells; their copy manager is never used.
+            range: RangeChip::new(
+                lookup_bits,
+                std::array::from_fn(|_| LookupAnyManager::new(false, Default::default())),
+            ),
             q,
-            range_lookups: vec![],
             lookups: vec![],
             hashes: vec![],
             ranges: Ranges::default(),
@@ -70,45 +70,15 @@ impl FixedPointChip {
     }
 
     pub fn gate(&self) -> &impl GateInstructions<Fr> {
-        &self.gate
+        self.range.gate()
     }
 
-    /// Constrains `0 ≤ a < 2^bits` with limbs of `lookup_bits` looked up among the range rows,
-    /// as halo2-base's range chip does, into this chip's own lookup list (which shares one lookup
-    /// argument with the function rows). A last partial limb is looked up shifted to the top of
-    /// the range, so that it is checked to its own width.
-    pub fn range_check(&mut self, ctx: &mut Context<Fr>, a: AssignedValue<Fr>, bits: usize) {
-        if bits == 0 {
-            self.gate.assert_is_const(ctx, &a, &Fr::ZERO);
-            return;
-        }
-        let limb_bits = self.lookup_bits;
-        let limbs = bits.div_ceil(limb_bits);
-        let last = if limbs == 1 {
-            self.range_lookups.push(a);
-            a
-        } else {
-            let values =
-                decompose_fe_to_u64_limbs(a.value(), limbs, limb_bits).into_iter().map(|x| Witness(Fr::from(x)));
-            let bases = (0..limbs).map(|i| Constant(Fr::from(2).pow_vartime([(i * limb_bits) as u64])));
-            let start = ctx.advice.len() as isize;
-            let sum = self.gate.inner_product(ctx, values, bases);
-            ctx.constrain_equal(&a, &sum);
-            // The limbs sit at offsets 0 (the base 1 starts the chain), then 1, 4, 7, ...
-            self.range_lookups.push(ctx.get(start));
-            for i in 0..limbs - 1 {
-                self.range_lookups.push(ctx.get(start + 1 + 3 * i as isize));
-            }
-            ctx.get(start + 1 + 3 * (limbs as isize - 2))
-        };
-        match bits % limb_bits {
-            0 => {}
-            1 => self.gate.assert_bit(ctx, last),
-            rem => {
-                let shifted = self.gate.mul(ctx, last, Constant(Fr::from(2).pow_vartime([(limb_bits - rem) as u64])));
-                self.range_lookups.push(shifted);
-            }
-        }
+    /// The cells range checks queued for lookup among the range rows, in order; the chip's
+    /// managers are left empty.
+    pub fn take_range_lookups(&self) -> Vec<AssignedValue<Fr>> {
+        let queued =
+            std::mem::take(&mut *self.range.lookup_manager()[0].cells_to_lookup.lock().expect("lookup manager"));
+        queued.into_values().flatten().map(|[cell]| cell).collect()
     }
 
     fn record(&mut self, value: i128, bound_bits: u32, table: bool) {
@@ -142,8 +112,8 @@ impl FixedPointChip {
         let (z, y) = (ctx.get(-3), ctx.get(-1));
         ctx.assign_region([Existing(z), Existing(y), Existing(y)], [-1]);
         let part_bits = (self.q.bits - 1) as usize;
-        self.range_check(ctx, y, part_bits);
-        self.range_check(ctx, z, part_bits);
+        self.range.range_check(ctx, y, part_bits);
+        self.range.range_check(ctx, z, part_bits);
         y
     }
 
@@ -188,7 +158,7 @@ impl FixedPointChip {
         cells.extend([Witness(to_field(q)), Constant(-to_field(1 << shift)), Witness(to_field(r))]);
         ctx.assign_region(cells, gates);
         let (q, r) = (ctx.get(-3), ctx.get(-1));
-        self.range_check(ctx, r, shift as usize);
+        self.range.range_check(ctx, r, shift as usize);
         let positive = self.sign_split(ctx, q);
         Rescaled { value: q, positive }
     }
@@ -203,7 +173,7 @@ impl FixedPointChip {
         let minus_x_minus_1 = self.gate().sub(ctx, Constant(-Fr::ONE), x);
         let t = self.gate().select(ctx, x, minus_x_minus_1, b);
         self.record(from_field(t.value()), self.q.bits - 1, false);
-        self.range_check(ctx, t, (self.q.bits - 1) as usize);
+        self.range.range_check(ctx, t, (self.q.bits - 1) as usize);
         b
     }
 
@@ -271,12 +241,13 @@ pub(crate) mod tests {
         chip: FixedPointChip,
         functions: &[[Fr; 2]],
     ) -> bool {
-        let params = super::super::size_params(&mut builder, &chip);
+        let range_lookups = chip.take_range_lookups();
+        let params = super::super::size_params(&mut builder, range_lookups.len(), chip.lookups.len());
         let circuit = super::super::ModelCircuit {
             builder,
             params,
             table: super::super::lookup_table(K - 1, functions),
-            range_lookups: chip.range_lookups,
+            range_lookups,
             lookups: chip.lookups,
             hashes: chip.hashes,
         };
@@ -287,10 +258,10 @@ pub(crate) mod tests {
     fn range_checks_accept_in_range_values_and_reject_others() {
         // 5 bits: one limb, looked up shifted; 14 bits: two limbs of 9 with a shifted last one.
         for (bits, value, ok) in [(5, 31i128, true), (5, 32, false), (14, (1 << 14) - 1, true), (14, 1 << 14, false)] {
-            let (mut builder, mut chip) = chip_and_builder();
+            let (mut builder, chip) = chip_and_builder();
             let ctx = builder.main(0);
             let a = ctx.load_witness(to_field(value));
-            chip.range_check(ctx, a, bits);
+            chip.range.range_check(ctx, a, bits);
             assert_eq!(mock_ok(builder, chip), ok, "{value} in {bits} bits");
         }
     }

@@ -3,7 +3,7 @@
 //! element before hashing, which makes the packing injective and the hash cheap: the Poseidon
 //! region's height is the number of packed elements.
 
-use halo2_base::gates::GateInstructions;
+use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
@@ -24,7 +24,7 @@ pub fn commit(
     values: &[AssignedValue<Fr>],
     bits: impl Fn(usize) -> u32,
 ) -> AssignedValue<Fr> {
-    let gate = chip.gate.clone();
+    let gate = chip.range.gate.clone();
     let mut packed = vec![];
     let mut slots: Vec<(AssignedValue<Fr>, u32)> = vec![];
     let mut used = 0;
@@ -40,7 +40,7 @@ pub fn commit(
             used = 0;
         }
         let u = gate.add(ctx, v, Constant(to_field(1i128 << (width - 1))));
-        chip.range_check(ctx, u, width as usize);
+        chip.range.range_check(ctx, u, width as usize);
         slots.push((u, used));
         used += width;
     }

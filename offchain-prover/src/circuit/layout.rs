@@ -91,7 +91,7 @@ pub fn lay_out(
     // Operands that are all-zero parameters: ReLU as tract declutters it is `Max(x, 0)`.
     let is_zero = |n: usize| matches!(&graph.nodes[n].op, Op::Params(ps) if ps.iter().all(|&p| params[p] == 0));
     let scale = chip.q.scale;
-    let gate = chip.gate.clone();
+    let gate = chip.range.gate.clone();
 
     // Parameters are private witnesses, bound to the model by the commitment.
     let params: Vec<_> = ctx.assign_witnesses(params.iter().map(|&p| to_field(p as i128)));

@@ -365,24 +365,25 @@ pub(crate) fn lookup_table(lookup_bits: usize, functions: &[[Fr; 2]]) -> Vec<[Fr
 
 /// The shape of a laid-out circuit at the builder's k: halo2-base's gate columns, and the lookup
 /// columns `chip`'s lookups need.
-pub(crate) fn size_params(builder: &mut BaseCircuitBuilder<Fr>, chip: &FixedPointChip) -> CircuitParams {
+pub(crate) fn size_params(
+    builder: &mut BaseCircuitBuilder<Fr>,
+    range_lookups: usize,
+    function_lookups: usize,
+) -> CircuitParams {
     let stats = builder.statistics();
     tracing::debug!(
         advice = ?stats.gate.total_advice_per_phase,
         fixed = stats.gate.total_fixed,
-        range_lookups = chip.range_lookups.len(),
-        function_lookups = chip.lookups.len(),
+        range_lookups,
+        function_lookups,
         "circuit size"
     );
-    let base = builder.calculate_params(Some(MINIMUM_ROWS));
-    let usable = (1 << base.k) - MINIMUM_ROWS;
-    let in_place = base.num_advice_per_phase[0] == 1;
+    let mut params = CircuitParams { base: builder.calculate_params(Some(MINIMUM_ROWS)), ..Default::default() };
+    let (in_place, usable) = (params.in_place(), params.usable_rows());
     let columns = |n: usize| if in_place { usize::from(n > 0) } else { n.div_ceil(usable) };
-    CircuitParams {
-        range_columns: columns(chip.range_lookups.len()),
-        lookup_columns: columns(chip.lookups.len()),
-        base,
-    }
+    params.range_columns = columns(range_lookups);
+    params.lookup_columns = columns(function_lookups);
+    params
 }
 
 /// Lays `inference` out as a circuit. Fails if a value leaves its calibrated range.
@@ -419,19 +420,13 @@ pub fn build(
         }
     };
     builder.assigned_instances = vec![instances];
+    let range_lookups = chip.take_range_lookups();
     let params = match shape {
         Shape::Fixed { params, .. } => params.clone(),
-        Shape::Size { .. } => size_params(&mut builder, &chip),
+        Shape::Size { .. } => size_params(&mut builder, range_lookups.len(), chip.lookups.len()),
     };
     let table = functions.map(|f| lookup_table(lookup_bits, f)).unwrap_or_default();
-    let circuit = ModelCircuit {
-        builder,
-        params,
-        table,
-        range_lookups: chip.range_lookups,
-        lookups: chip.lookups,
-        hashes: chip.hashes,
-    };
+    let circuit = ModelCircuit { builder, params, table, range_lookups, lookups: chip.lookups, hashes: chip.hashes };
     if circuit.rows_needed() > circuit.params.usable_rows() {
         let (needed, available, k) = (circuit.rows_needed(), circuit.params.usable_rows(), circuit.params.k());
         return Err(Error::TooManyRows { needed, available, k });
