@@ -169,14 +169,21 @@ fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Re
     let first_k = MIN_K.max(bit_length((table.len() + 2 + MINIMUM_ROWS) as u128));
     let mut best: Option<Built> = None;
     for k in first_k..=srs::MAX_K {
-        // The widest common range check takes a single lookup: a weight's for the commitment
-        // (one per weight), or a sign split's `bits − 1`; the range rows share the table with the
-        // function rows.
+        // The range rows share the table with the function rows, and with the weight rows where
+        // those take at most a quarter of it: then a weight's bound is a single lookup, and the
+        // widest common range check, a sign split's `bits − 1`, should be one too. Without weight
+        // rows the weights' checks are range checks, one lookup each at the weights' width.
         let Some(free_rows) = ((1usize << k) - MINIMUM_ROWS - 1).checked_sub(table.len()).filter(|&r| r > 1) else {
             continue;
         };
-        let lookup_bits = (inference.param_bits.weight.max(q.bits - 1) as usize).min(free_rows.ilog2() as usize);
-        let shape = Shape::Size { k: k as usize, lookup_bits };
+        let weight = inference.param_bits.weight;
+        let weight_bits = (weight + 2 < usize::BITS && 1 << (weight + 2) <= free_rows).then_some(weight);
+        let (widest, free_rows) = match weight_bits {
+            Some(w) => (q.bits - 1, free_rows - (1 << w)),
+            None => (weight.max(q.bits - 1), free_rows),
+        };
+        let lookup_bits = (widest as usize).min(free_rows.ilog2() as usize);
+        let shape = Shape::Size { k: k as usize, lookup_bits, weight_bits };
         let built = match build(CircuitBuilderStage::Keygen, shape, q, inference, Some(table)) {
             Err(Error::TooManyRows { .. }) => continue,
             built => built?,

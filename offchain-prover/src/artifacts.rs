@@ -87,7 +87,7 @@ pub struct Settings {
 
 /// Version 3: one lookup table for range checks and functions, read in place by a single gate
 /// column. (2: Poseidon in three columns, sign-split range checks, per-kind parameter widths.)
-pub const SETTINGS_VERSION: u32 = 3;
+pub const SETTINGS_VERSION: u32 = 4;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 
 impl Settings {

@@ -21,17 +21,18 @@ fn built(model: &str) -> (Built, Vec<Fr>) {
     let params = quantize_params(&model, q.scale).unwrap();
     let inputs: Vec<Vec<i64>> =
         input.input_data.iter().map(|r| r.iter().map(|&v| quantize(v, q.scale).unwrap()).collect()).collect();
+    let param_bits = ParamBits::measure(&model, &params);
     let inference = Inference {
         model: &model,
         params: &params,
-        param_bits: ParamBits { weight: 16, bias: 24 },
+        param_bits,
         inputs: &inputs,
         private_input: false,
         binding: Fr::from(99),
     };
     let table = function_table(&model, &q).unwrap();
-    let built = build(CircuitBuilderStage::Mock, Shape::Size { k: K, lookup_bits: K - 2 }, q, &inference, Some(&table))
-        .unwrap();
+    let shape = Shape::Size { k: K, lookup_bits: K - 2, weight_bits: Some(param_bits.weight) };
+    let built = build(CircuitBuilderStage::Mock, shape, q, &inference, Some(&table)).unwrap();
     let instances = built.laid.instances.clone();
     (built, instances)
 }
@@ -42,8 +43,12 @@ fn satisfied(built: &Built, instances: Vec<Fr>) -> bool {
 
 #[test]
 fn honest_witness_satisfies_and_wrong_outputs_do_not() {
-    for model in ["1l_mlp", "2l_relu_sigmoid_small", "1l_max_pool"] {
+    // 4l_relu_conv_fc takes several gate columns, so its lookups are copied to columns of their own.
+    for model in ["1l_mlp", "2l_relu_sigmoid_small", "1l_max_pool", "4l_relu_conv_fc"] {
         let (built, instances) = built(model);
+        assert_eq!(built.circuit.params.in_place(), model != "4l_relu_conv_fc", "{model}");
+        // 1l_max_pool has no parameters.
+        assert_eq!(built.circuit.weight_lookups.is_empty(), model == "1l_max_pool", "{model}");
         assert!(satisfied(&built, instances.clone()), "{model}");
         // A claimed output one unit off.
         let mut wrong = instances.clone();
@@ -60,10 +65,10 @@ fn honest_witness_satisfies_and_wrong_outputs_do_not() {
 #[test]
 fn a_wrong_parameter_witness_is_rejected() {
     let (mut built, instances) = built("1l_mlp");
-    // Parameters are the first witnesses laid out.
+    // Parameters are laid out first, right after the start of the commitment's packing chain.
     let ctx = built.circuit.builder.main(0);
-    let weight = ctx.advice[0].evaluate();
-    ctx.advice[0] = Assigned::Trivial(weight + Fr::one());
+    let weight = ctx.advice[1].evaluate();
+    ctx.advice[1] = Assigned::Trivial(weight + Fr::one());
     assert!(!satisfied(&built, instances));
 }
 

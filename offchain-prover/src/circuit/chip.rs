@@ -40,6 +40,11 @@ pub struct FixedPointChip {
     /// in this circuit's table ([`Self::take_range_lookups`]), not in halo2-base's.
     pub range: RangeChip<Fr>,
     pub q: Quantization,
+    /// Width of the lookup table's weight rows, the signed values `[-2^(w-1), 2^(w-1))`, if it
+    /// has them: a value of that width is bounded by a single lookup, with no cells of its own.
+    pub weight_bits: Option<u32>,
+    /// Cells to look up among the weight rows.
+    pub weight_lookups: Vec<AssignedValue<Fr>>,
     /// `(key, value)` pairs to look up among the function rows; `value` is laid out right after
     /// `key`, so a single gate column can look both up in place.
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
@@ -53,7 +58,7 @@ pub struct FixedPointChip {
 }
 
 impl FixedPointChip {
-    pub fn new(lookup_bits: usize, q: Quantization) -> Self {
+    pub fn new(lookup_bits: usize, weight_bits: Option<u32>, q: Quantization) -> Self {
         Self {
             // The managers only collect cells; their copy manager is never used.
             range: RangeChip::new(
@@ -61,6 +66,8 @@ impl FixedPointChip {
                 std::array::from_fn(|_| LookupAnyManager::new(false, Default::default())),
             ),
             q,
+            weight_bits,
+            weight_lookups: vec![],
             lookups: vec![],
             hashes: vec![],
             ranges: Ranges::default(),
@@ -163,6 +170,17 @@ impl FixedPointChip {
         Rescaled { value: q, positive }
     }
 
+    /// Checks `|v| < 2^(bits-1)`: among the weight rows where they have that width, otherwise
+    /// by range-checking `v + 2^(bits-1)` to `bits` bits.
+    pub fn check_signed(&mut self, ctx: &mut Context<Fr>, v: AssignedValue<Fr>, bits: u32) {
+        if self.weight_bits == Some(bits) {
+            self.weight_lookups.push(v);
+        } else {
+            let offset = self.gate().add(ctx, v, Constant(to_field(1i128 << (bits - 1))));
+            self.range.range_check(ctx, offset, bits as usize);
+        }
+    }
+
     /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
     pub fn is_non_negative(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
         let non_negative = from_field(x.value()) >= 0;
@@ -220,49 +238,95 @@ pub(crate) mod tests {
     use halo2_base::halo2_proofs::dev::MockProver;
 
     pub(crate) const K: usize = 10;
+    /// Width of the test table's weight rows.
+    const WEIGHT_BITS: u32 = 5;
 
     pub(crate) fn chip_and_builder() -> (BaseCircuitBuilder<Fr>, FixedPointChip) {
         let builder = BaseCircuitBuilder::from_stage(CircuitBuilderStage::Mock)
             .use_k(K)
             .use_lookup_bits(K - 1)
             .use_instance_columns(1);
-        let chip = FixedPointChip::new(K - 1, Quantization { scale: 4, bits: 12, table_bits: 0 });
+        let chip = FixedPointChip::new(K - 2, Some(WEIGHT_BITS), Quantization { scale: 4, bits: 12, table_bits: 0 });
         (builder, chip)
     }
 
     /// Whether the chip's layout satisfies every constraint, its range lookups included.
     fn mock_ok(builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip) -> bool {
-        mock_ok_with_functions(builder, chip, &[])
+        mock_ok_with_functions(builder, chip, &[]).0
     }
 
-    /// [`mock_ok`] with `functions` as the function rows of the lookup table.
+    /// [`mock_ok`] with `functions` as the function rows of the lookup table; also whether the
+    /// circuit looked its cells up in place.
     fn mock_ok_with_functions(
         mut builder: BaseCircuitBuilder<Fr>,
         chip: FixedPointChip,
         functions: &[[Fr; 2]],
-    ) -> bool {
+    ) -> (bool, bool) {
         let range_lookups = chip.take_range_lookups();
-        let params = super::super::size_params(&mut builder, range_lookups.len(), chip.lookups.len());
+        let (ranges, weights) = (range_lookups.len() + chip.weight_lookups.len(), chip.weight_bits);
+        let params = super::super::size_params(&mut builder, ranges, chip.lookups.len(), weights);
         let circuit = super::super::ModelCircuit {
             builder,
             params,
-            table: super::super::lookup_table(K - 1, functions),
+            table: super::super::lookup_table(K - 2, weights, functions),
             range_lookups,
+            weight_lookups: chip.weight_lookups,
             lookups: chip.lookups,
             hashes: chip.hashes,
         };
-        MockProver::run(K as u32, &circuit, vec![vec![]]).unwrap().verify().is_ok()
+        let in_place = circuit.params.in_place();
+        (MockProver::run(K as u32, &circuit, vec![vec![]]).unwrap().verify().is_ok(), in_place)
     }
 
     #[test]
     fn range_checks_accept_in_range_values_and_reject_others() {
-        // 5 bits: one limb, looked up shifted; 14 bits: two limbs of 9 with a shifted last one.
+        // 5 bits: one limb, looked up shifted; 14 bits: two limbs of 8 with a shifted last one.
         for (bits, value, ok) in [(5, 31i128, true), (5, 32, false), (14, (1 << 14) - 1, true), (14, 1 << 14, false)] {
             let (mut builder, chip) = chip_and_builder();
             let ctx = builder.main(0);
             let a = ctx.load_witness(to_field(value));
             chip.range.range_check(ctx, a, bits);
             assert_eq!(mock_ok(builder, chip), ok, "{value} in {bits} bits");
+        }
+    }
+
+    #[test]
+    fn signed_checks_use_the_weight_rows_at_their_width_and_range_checks_otherwise() {
+        // At the weight rows' width, [-16, 16) is one lookup; at 6 bits, [-32, 32) is an offset
+        // range check.
+        for (bits, value, ok) in [(5, -16i128, true), (5, 15, true), (5, 16, false), (5, -17, false), (6, 31, true)]
+            .into_iter()
+            .chain([(6, -32, true), (6, 32, false), (6, -33, false)])
+        {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let v = ctx.load_witness(to_field(value));
+            chip.check_signed(ctx, v, bits);
+            assert_eq!(chip.weight_lookups.len(), usize::from(bits == WEIGHT_BITS));
+            assert_eq!(mock_ok(builder, chip), ok, "{value} in {bits} signed bits");
+        }
+    }
+
+    #[test]
+    fn weight_and_range_lookups_match_only_their_own_rows() {
+        // 20 is a range row but no weight; −1 is a weight row but no range row. A circuit wider
+        // than one column copies the looked-up cells to columns of their own.
+        let cases = [(20i128, false, true), (20, true, false), (-1, true, true), (-1, false, false)];
+        for ((value, weight, ok), wide) in cases.into_iter().flat_map(|case| [(case, false), (case, true)]) {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            if wide {
+                ctx.assign_witnesses((0..1 << K).map(Fr::from));
+            }
+            let v = ctx.load_witness(to_field(value));
+            if weight {
+                chip.weight_lookups.push(v);
+            } else {
+                chip.range.range_check(ctx, v, K - 2);
+            }
+            let (satisfied, in_place) = mock_ok_with_functions(builder, chip, &[]);
+            assert_eq!(in_place, !wide);
+            assert_eq!(satisfied, ok, "{value} as a weight: {weight}, wide: {wide}");
         }
     }
 
@@ -278,7 +342,7 @@ pub(crate) mod tests {
             let ctx = builder.main(0);
             let x = ctx.load_witness(to_field(x));
             chip.lookup(ctx, 0, x, y);
-            assert_eq!(mock_ok_with_functions(builder, chip, &functions), ok, "f({x:?}) = {y}");
+            assert_eq!(mock_ok_with_functions(builder, chip, &functions).0, ok, "f({x:?}) = {y}");
         }
     }
 

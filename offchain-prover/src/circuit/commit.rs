@@ -1,12 +1,12 @@
 //! Poseidon commitments to vectors of signed fixed-point values (model parameters, private
-//! inputs). Values are range-checked, offset to be non-negative and packed many to a field
-//! element before hashing, which makes the packing injective and the hash cheap: the Poseidon
-//! region's height is the number of packed elements.
+//! inputs). Values are bounded, offset to be non-negative and packed many to a field element
+//! before hashing, which makes the packing injective and the hash cheap: the Poseidon region's
+//! height is the number of packed elements.
 
-use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
-use halo2_base::{AssignedValue, Context, QuantumCell::Constant};
+use halo2_base::QuantumCell::{self, Constant, Witness};
+use halo2_base::{AssignedValue, Context};
 
 use super::chip::FixedPointChip;
 use super::poseidon::{hash, HashJob};
@@ -15,33 +15,52 @@ use crate::quantize::to_field;
 /// Bits a packed field element may hold (below the 254-bit modulus).
 const PACK_BITS: u32 = 252;
 
-/// Commits to `values`, value `i` known to satisfy `|v| < 2^(bits(i)-1)`. Values fill a field
-/// element in order, each in a slot of its own width, until the next would overflow it. The hash
-/// itself is queued on the chip and laid out by the Poseidon region.
+/// Commits to `values`, value `i` bounded to `|v| < 2^(bits(i)-1)`, and returns the cells that
+/// hold them (a `Witness` is assigned there, an `Existing` cell copied) with the commitment.
+///
+/// Values fill a field element in order, each offset by `2^(bits-1)` into a slot of its own
+/// width, until the next would overflow it. A field element is one chain of halo2-base's gate
+/// `acc + v·2^slot = acc'` that starts from the sum of its slots' offsets: a value costs three
+/// cells, its own among them, and its bound ([`FixedPointChip::check_signed`]). The hash itself is
+/// queued on the chip and laid out by the Poseidon region.
 pub fn commit(
     chip: &mut FixedPointChip,
     ctx: &mut Context<Fr>,
-    values: &[AssignedValue<Fr>],
+    values: Vec<QuantumCell<Fr>>,
     bits: impl Fn(usize) -> u32,
-) -> AssignedValue<Fr> {
-    let gate = chip.range.gate.clone();
+) -> (Vec<AssignedValue<Fr>>, AssignedValue<Fr>) {
+    let mut cells = Vec::with_capacity(values.len());
     let mut packed = vec![];
-    let mut slots: Vec<(AssignedValue<Fr>, u32)> = vec![];
-    let mut used = 0;
-    let mut pack = |ctx: &mut Context<Fr>, slots: &mut Vec<(AssignedValue<Fr>, u32)>| {
-        let bases = slots.iter().map(|&(_, shift)| Constant(Fr::from(2).pow_vartime([shift as u64])));
-        packed.push(gate.inner_product(ctx, slots.iter().map(|&(u, _)| u), bases));
+    // (value, width, slot offset) of the field element being filled.
+    let mut slots: Vec<(QuantumCell<Fr>, u32, u32)> = vec![];
+    let mut pack = |ctx: &mut Context<Fr>, slots: &mut Vec<(QuantumCell<Fr>, u32, u32)>| {
+        let base = |shift: u32| Fr::from(2).pow_vartime([shift as u64]);
+        let mut acc: Fr = slots.iter().map(|&(_, width, shift)| to_field(1i128 << (width - 1)) * base(shift)).sum();
+        let mut chain = vec![Constant(acc)];
+        let mut gates = Vec::with_capacity(slots.len());
+        for &(v, _, shift) in slots.iter() {
+            gates.push(chain.len() as isize - 1);
+            acc += *v.value() * base(shift);
+            chain.extend([v, Constant(base(shift)), Witness(acc)]);
+        }
+        ctx.assign_region(chain, gates);
+        let n = slots.len() as isize;
+        let assigned: Vec<_> = (0..n).map(|j| ctx.get(-3 * (n - j))).collect();
+        packed.push(ctx.get(-1));
+        for (&v, &(_, width, _)) in assigned.iter().zip(slots.iter()) {
+            chip.check_signed(ctx, v, width);
+        }
+        cells.extend(assigned);
         slots.clear();
     };
-    for (i, &v) in values.iter().enumerate() {
+    let mut used = 0;
+    for (i, v) in values.into_iter().enumerate() {
         let width = bits(i);
         if used + width > PACK_BITS && !slots.is_empty() {
             pack(ctx, &mut slots);
             used = 0;
         }
-        let u = gate.add(ctx, v, Constant(to_field(1i128 << (width - 1))));
-        chip.range.range_check(ctx, u, width as usize);
-        slots.push((u, used));
+        slots.push((v, width, used));
         used += width;
     }
     if !slots.is_empty() {
@@ -54,5 +73,5 @@ pub fn commit(
     }
     let output = ctx.load_witness(digest);
     chip.hashes.push(HashJob { inputs: packed, len, output });
-    output
+    (cells, output)
 }

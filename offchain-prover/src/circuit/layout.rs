@@ -93,10 +93,11 @@ pub fn lay_out(
     let scale = chip.q.scale;
     let gate = chip.range.gate.clone();
 
-    // Parameters are private witnesses, bound to the model by the commitment.
-    let params: Vec<_> = ctx.assign_witnesses(params.iter().map(|&p| to_field(p as i128)));
+    // Parameters are private witnesses, assigned where the commitment that binds them to the
+    // model packs them.
     chip.node = "model commitment".into();
-    let model_commitment = commit(chip, ctx, &params, |i| param_bits.of(graph.params[i].role));
+    let witnesses = params.iter().map(|&p| QuantumCell::Witness(to_field(p as i128))).collect();
+    let (params, model_commitment) = commit(chip, ctx, witnesses, |i| param_bits.of(graph.params[i].role));
 
     let inputs: Vec<Vec<_>> =
         inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
@@ -105,7 +106,7 @@ pub fn lay_out(
         chip.node = "input commitment".into();
         let flat: Vec<_> = inputs.iter().flatten().copied().collect();
         let bits = chip.q.bits;
-        instances.push(commit(chip, ctx, &flat, |_| bits));
+        instances.push(commit(chip, ctx, flat.into_iter().map(QuantumCell::Existing).collect(), |_| bits).1);
     } else {
         instances.extend(inputs.iter().flatten().copied());
     }

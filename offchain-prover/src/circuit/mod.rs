@@ -1,5 +1,6 @@
 //! The model circuit: halo2-base's gate columns, a Poseidon region, and one lookup table whose
-//! rows are both the range-check limbs and the model's element-wise functions.
+//! rows are the range-check limbs, the values a weight may take and the model's element-wise
+//! functions.
 
 pub mod chip;
 pub mod commit;
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::graph::Model;
-use crate::quantize::{dequantize, quantize, Quantization};
+use crate::quantize::{dequantize, quantize, to_field, Quantization};
 use chip::{table_row, FixedPointChip};
 use layout::{lay_out, Inference, Laid};
 use poseidon::{HashJob, PoseidonConfig};
@@ -43,6 +44,10 @@ pub struct CircuitParams {
     pub range_columns: usize,
     /// Function lookups, counted like `range_columns`, in column pairs `(key, value)`.
     pub lookup_columns: usize,
+    /// Width of the table's weight rows ([`FixedPointChip::weight_bits`]), if it has them. It
+    /// shapes the layout and the table's content, not the constraint system: weight lookups share
+    /// the range lookups' columns.
+    pub weight_bits: Option<u32>,
 }
 
 impl CircuitParams {
@@ -65,14 +70,16 @@ impl CircuitParams {
 const NO_LOOKUP: u64 = 0;
 const RANGE: u64 = 1;
 const FUNCTION: u64 = 2;
+const WEIGHT: u64 = 3;
 
 /// The lookup table `(key, value, kind)`, one argument per looked-up column, and the columns that
-/// feed it. Without functions the table is its key column alone: the zero row and the range rows.
+/// feed it. Without functions the table has no value column.
 #[derive(Clone, Debug)]
 pub struct LookupConfig {
     key: Column<Fixed>,
-    /// The value and kind columns, present when the model has functions.
-    function_rows: Option<[Column<Fixed>; 2]>,
+    /// The value column, present when the model has functions.
+    value: Option<Column<Fixed>>,
+    kind: Column<Fixed>,
     columns: LookupColumns,
     /// Rows every lookup argument checks: all but halo2's blinding rows, more than the circuit
     /// assigns (`CircuitParams::usable_rows`).
@@ -81,11 +88,13 @@ pub struct LookupConfig {
 
 #[derive(Clone, Debug)]
 enum LookupColumns {
-    /// One gate column, looked up where its cells are: `any` marks every looked-up cell,
-    /// `function` those whose next row holds the function's value.
-    InPlace { any: Selector, function: Option<Selector> },
-    /// Cells copied to advice columns of their own.
-    Copied { range: Vec<Column<Advice>>, function: Vec<[Column<Advice>; 2]> },
+    /// One gate column, looked up where its cells are: `any` marks range-checked cells and
+    /// function keys, `function` the keys (whose next row holds the function's value), `weight`
+    /// the cells looked up among the weight rows.
+    InPlace { any: Selector, weight: Selector, function: Option<Selector> },
+    /// Cells copied to advice columns of their own. Range columns also take the weight lookups,
+    /// each with a fixed column that gives every row's kind.
+    Copied { range: Vec<(Column<Advice>, Column<Fixed>)>, function: Vec<[Column<Advice>; 2]> },
 }
 
 impl LookupConfig {
@@ -94,26 +103,30 @@ impl LookupConfig {
             return None;
         }
         let key = meta.fixed_column();
-        let function_rows = (params.lookup_columns > 0).then(|| [meta.fixed_column(), meta.fixed_column()]);
+        let value = (params.lookup_columns > 0).then(|| meta.fixed_column());
+        let kind = meta.fixed_column();
         let constant = |kind: u64| Expression::Constant(Fr::from(kind));
         let columns = if params.in_place() {
             let any = meta.complex_selector();
-            let function = function_rows.map(|_| meta.complex_selector());
+            let weight = meta.complex_selector();
+            let function = value.map(|_| meta.complex_selector());
             meta.lookup_any("lookup", |m| {
-                let q = m.query_selector(any);
+                let (q, w) = (m.query_selector(any), m.query_selector(weight));
                 let cell = m.query_advice(gate, Rotation::cur());
-                let mut lookups = vec![(q.clone() * cell, m.query_fixed(key, Rotation::cur()))];
-                if let (Some(function), Some([value, kind])) = (function, function_rows) {
-                    // Ranges: (cell, 0, RANGE); functions: (key, next cell, FUNCTION); elsewhere
-                    // the zero row.
+                // Ranges: (cell, 0, RANGE); weights: (cell, 0, WEIGHT); functions: (key, next
+                // cell, FUNCTION); elsewhere the zero row.
+                let mut kinds = q.clone() + w.clone() * constant(WEIGHT);
+                let mut lookups = vec![((q + w) * cell, m.query_fixed(key, Rotation::cur()))];
+                if let (Some(function), Some(value)) = (function, value) {
                     let f = m.query_selector(function);
                     let next = m.query_advice(gate, Rotation::next());
                     lookups.push((f.clone() * next, m.query_fixed(value, Rotation::cur())));
-                    lookups.push((q + f, m.query_fixed(kind, Rotation::cur())));
+                    kinds = kinds + f;
                 }
+                lookups.push((kinds, m.query_fixed(kind, Rotation::cur())));
                 lookups
             });
-            LookupColumns::InPlace { any, function }
+            LookupColumns::InPlace { any, weight, function }
         } else {
             let advice = |meta: &mut ConstraintSystem<Fr>| {
                 let column = meta.advice_column();
@@ -122,23 +135,24 @@ impl LookupConfig {
             };
             let range = (0..params.range_columns)
                 .map(|_| {
-                    let column = advice(meta);
+                    let (column, column_kind) = (advice(meta), meta.fixed_column());
                     meta.lookup_any("range", |m| {
                         let mut lookups =
                             vec![(m.query_advice(column, Rotation::cur()), m.query_fixed(key, Rotation::cur()))];
-                        if let Some([value, kind]) = function_rows {
+                        if let Some(value) = value {
                             lookups.push((constant(0), m.query_fixed(value, Rotation::cur())));
-                            lookups.push((constant(RANGE), m.query_fixed(kind, Rotation::cur())));
                         }
                         lookups
+                            .push((m.query_fixed(column_kind, Rotation::cur()), m.query_fixed(kind, Rotation::cur())));
+                        lookups
                     });
-                    column
+                    (column, column_kind)
                 })
                 .collect();
             let function = (0..params.lookup_columns)
                 .map(|_| {
                     let columns = [advice(meta), advice(meta)];
-                    let [value, kind] = function_rows.expect("function lookups come with function rows");
+                    let value = value.expect("function lookups come with a value column");
                     meta.lookup_any("function", |m| {
                         let [k, v] = columns.map(|c| m.query_advice(c, Rotation::cur()));
                         vec![
@@ -152,7 +166,7 @@ impl LookupConfig {
                 .collect();
             LookupColumns::Copied { range, function }
         };
-        Some(Self { key, function_rows, columns, checked_rows: 0 })
+        Some(Self { key, value, kind, columns, checked_rows: 0 })
     }
 }
 
@@ -165,6 +179,7 @@ pub struct ModelCircuit {
     /// holds it.
     pub table: Vec<[Fr; 3]>,
     pub range_lookups: Vec<AssignedValue<Fr>>,
+    pub weight_lookups: Vec<AssignedValue<Fr>>,
     pub lookups: Vec<[AssignedValue<Fr>; 2]>,
     pub hashes: Vec<HashJob>,
 }
@@ -253,10 +268,10 @@ impl Circuit<Fr> for ModelCircuit {
             |mut region| {
                 for (row, [k, v, kind]) in self.table.iter().enumerate() {
                     raw_assign_fixed(&mut region, lookup.key, row, *k);
-                    if let Some([value_column, kind_column]) = lookup.function_rows {
-                        raw_assign_fixed(&mut region, value_column, row, *v);
-                        raw_assign_fixed(&mut region, kind_column, row, *kind);
+                    if let Some(value) = lookup.value {
+                        raw_assign_fixed(&mut region, value, row, *v);
                     }
+                    raw_assign_fixed(&mut region, lookup.kind, row, *kind);
                 }
                 Ok(())
             },
@@ -268,13 +283,16 @@ impl Circuit<Fr> for ModelCircuit {
                 let mut copies = self.copies();
                 match &lookup.columns {
                     // Selectors are fixed: only key generation (and mock proving) sets them.
-                    LookupColumns::InPlace { any, function } => {
+                    LookupColumns::InPlace { any, weight, function } => {
                         let Some(copies) = copies else { return Ok(()) };
                         let row = |cell: &AssignedValue<Fr>| {
                             cell.cell.and_then(|c| copies.assigned_advices.get(&c)).map(|c| c.row_offset)
                         };
                         for cell in &self.range_lookups {
                             any.enable(&mut region, row(cell).ok_or(PlonkError::Synthesis)?)?;
+                        }
+                        for cell in &self.weight_lookups {
+                            weight.enable(&mut region, row(cell).ok_or(PlonkError::Synthesis)?)?;
                         }
                         for [key, value] in &self.lookups {
                             let (key_row, value_row) = (row(key), row(value));
@@ -290,8 +308,12 @@ impl Circuit<Fr> for ModelCircuit {
                         }
                     }
                     LookupColumns::Copied { range, function } => {
-                        for (n, cell) in self.range_lookups.iter().enumerate() {
-                            copy_advice(&mut region, *cell, range[n / rows], n % rows, copies.as_deref_mut());
+                        let weights = self.weight_lookups.iter().map(|cell| (cell, WEIGHT));
+                        let ranges = self.range_lookups.iter().map(|cell| (cell, RANGE));
+                        for (n, (cell, kind)) in weights.chain(ranges).enumerate() {
+                            let (column, column_kind) = range[n / rows];
+                            copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
+                            raw_assign_fixed(&mut region, column_kind, n % rows, Fr::from(kind));
                         }
                         for (n, pair) in self.lookups.iter().enumerate() {
                             for (cell, column) in pair.iter().zip(function[n / rows]) {
@@ -349,26 +371,31 @@ pub struct Built {
 
 /// How to build: for key generation (shape still to be fixed), or for a known shape.
 pub enum Shape<'a> {
-    /// Auto-size the columns at `k`, with range-check limbs of `lookup_bits`.
-    Size { k: usize, lookup_bits: usize },
+    /// Auto-size the columns at `k`, with range-check limbs of `lookup_bits` and weight rows of
+    /// `weight_bits`.
+    Size { k: usize, lookup_bits: usize, weight_bits: Option<u32> },
     /// The compiled shape; `break_points` are needed only to prove.
     Fixed { params: &'a CircuitParams, break_points: Option<&'a MultiPhaseThreadBreakPoints> },
 }
 
-/// The lookup table `(key, value, kind)`: the all-zero row, the range rows `[0, 2^lookup_bits)`
-/// and `functions`.
-pub(crate) fn lookup_table(lookup_bits: usize, functions: &[[Fr; 2]]) -> Vec<[Fr; 3]> {
+/// The lookup table `(key, value, kind)`: the all-zero row, the range rows `[0, 2^lookup_bits)`,
+/// the weight rows `[-2^(weight_bits-1), 2^(weight_bits-1))` and `functions`.
+pub(crate) fn lookup_table(lookup_bits: usize, weight_bits: Option<u32>, functions: &[[Fr; 2]]) -> Vec<[Fr; 3]> {
     let ranges = (0..1u64 << lookup_bits).map(|i| [Fr::from(i), Fr::ZERO, Fr::from(RANGE)]);
+    let half = weight_bits.map_or(0, |w| 1i128 << (w - 1));
+    let weights = (-half..half).map(|v| [to_field(v), Fr::ZERO, Fr::from(WEIGHT)]);
     let functions = functions.iter().map(|&[k, v]| [k, v, Fr::from(FUNCTION)]);
-    std::iter::once([Fr::ZERO, Fr::ZERO, Fr::from(NO_LOOKUP)]).chain(ranges).chain(functions).collect()
+    let zero = [Fr::ZERO, Fr::ZERO, Fr::from(NO_LOOKUP)];
+    std::iter::once(zero).chain(ranges).chain(weights).chain(functions).collect()
 }
 
 /// The shape of a laid-out circuit at the builder's k: halo2-base's gate columns, and the lookup
-/// columns `chip`'s lookups need.
+/// columns its range (and weight) lookups and function lookups need.
 pub(crate) fn size_params(
     builder: &mut BaseCircuitBuilder<Fr>,
     range_lookups: usize,
     function_lookups: usize,
+    weight_bits: Option<u32>,
 ) -> CircuitParams {
     let stats = builder.statistics();
     tracing::debug!(
@@ -378,7 +405,8 @@ pub(crate) fn size_params(
         function_lookups,
         "circuit size"
     );
-    let mut params = CircuitParams { base: builder.calculate_params(Some(MINIMUM_ROWS)), ..Default::default() };
+    let mut params =
+        CircuitParams { base: builder.calculate_params(Some(MINIMUM_ROWS)), weight_bits, ..Default::default() };
     let (in_place, usable) = (params.in_place(), params.usable_rows());
     let columns = |n: usize| if in_place { usize::from(n > 0) } else { n.div_ceil(usable) };
     params.range_columns = columns(range_lookups);
@@ -397,20 +425,25 @@ pub fn build(
     inference: &Inference,
     functions: Option<&[[Fr; 2]]>,
 ) -> Result<Built> {
-    let (mut builder, lookup_bits) = match (&shape, stage) {
-        (Shape::Fixed { params, break_points: Some(bp) }, CircuitBuilderStage::Prover) => {
-            (BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone()), params.base.lookup_bits)
-        }
-        (Shape::Fixed { params, .. }, _) => {
-            (BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone()), params.base.lookup_bits)
-        }
-        (Shape::Size { k, lookup_bits }, _) => (
+    let (mut builder, lookup_bits, weight_bits) = match (&shape, stage) {
+        (Shape::Fixed { params, break_points: Some(bp) }, CircuitBuilderStage::Prover) => (
+            BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone()),
+            params.base.lookup_bits,
+            params.weight_bits,
+        ),
+        (Shape::Fixed { params, .. }, _) => (
+            BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone()),
+            params.base.lookup_bits,
+            params.weight_bits,
+        ),
+        (Shape::Size { k, lookup_bits, weight_bits }, _) => (
             BaseCircuitBuilder::from_stage(stage).use_k(*k).use_lookup_bits(*lookup_bits).use_instance_columns(1),
             Some(*lookup_bits),
+            *weight_bits,
         ),
     };
     let lookup_bits = lookup_bits.ok_or(Error::Prover("circuit params without lookup bits".into()))?;
-    let mut chip = FixedPointChip::new(lookup_bits, q);
+    let mut chip = FixedPointChip::new(lookup_bits, weight_bits, q);
     let laid_out = lay_out(builder.main(0), &mut chip, inference);
     let (laid, instances) = match (laid_out, chip.violation.take()) {
         (Ok(laid_out), None) => laid_out,
@@ -423,10 +456,20 @@ pub fn build(
     let range_lookups = chip.take_range_lookups();
     let params = match shape {
         Shape::Fixed { params, .. } => params.clone(),
-        Shape::Size { .. } => size_params(&mut builder, range_lookups.len(), chip.lookups.len()),
+        Shape::Size { .. } => {
+            size_params(&mut builder, range_lookups.len() + chip.weight_lookups.len(), chip.lookups.len(), weight_bits)
+        }
     };
-    let table = functions.map(|f| lookup_table(lookup_bits, f)).unwrap_or_default();
-    let circuit = ModelCircuit { builder, params, table, range_lookups, lookups: chip.lookups, hashes: chip.hashes };
+    let table = functions.map(|f| lookup_table(lookup_bits, weight_bits, f)).unwrap_or_default();
+    let circuit = ModelCircuit {
+        builder,
+        params,
+        table,
+        range_lookups,
+        weight_lookups: chip.weight_lookups,
+        lookups: chip.lookups,
+        hashes: chip.hashes,
+    };
     if circuit.rows_needed() > circuit.params.usable_rows() {
         let (needed, available, k) = (circuit.rows_needed(), circuit.params.usable_rows(), circuit.params.k());
         return Err(Error::TooManyRows { needed, available, k });
@@ -438,7 +481,7 @@ pub fn build(
 pub fn measure(scale: u32, inference: &Inference) -> Result<(chip::Ranges, Laid)> {
     let q = Quantization { scale, bits: 100, table_bits: 100 };
     let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20);
-    let mut chip = FixedPointChip::new(19, q);
+    let mut chip = FixedPointChip::new(19, None, q);
     let (laid, _) = lay_out(builder.main(0), &mut chip, inference)?;
     Ok((chip.ranges, laid))
 }
