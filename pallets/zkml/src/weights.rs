@@ -67,10 +67,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[6, 194]`.
 	fn register_model(i: u32, ) -> Weight {
 		// Proof size: measured `477`, estimated `3593` bytes.
-		// Minimum execution time: 138_566_000 picoseconds.
-		Weight::from_parts(147_528_250, 3593)
-			// Standard error: 799
-			.saturating_add(Weight::from_parts(157_914, 0).saturating_mul(i.into()))
+		// Minimum execution time: 138_486_000 picoseconds.
+		Weight::from_parts(147_641_104, 3593)
+			// Standard error: 836
+			.saturating_add(Weight::from_parts(155_839, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::Models` (`max_values`: None, `max_size`: Some(1171), added: 3646, mode: `MaxEncodedLen`)
 	fn pause_model() -> Weight {
 		// Proof size: measured `406`, estimated `4636` bytes.
-		// Minimum execution time: 18_538_000 picoseconds.
-		Weight::from_parts(20_050_000, 4636)
+		// Minimum execution time: 18_798_000 picoseconds.
+		Weight::from_parts(20_490_000, 4636)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::Models` (`max_values`: None, `max_size`: Some(1171), added: 3646, mode: `MaxEncodedLen`)
 	fn resume_model() -> Weight {
 		// Proof size: measured `406`, estimated `4636` bytes.
-		// Minimum execution time: 18_308_000 picoseconds.
-		Weight::from_parts(19_729_000, 4636)
+		// Minimum execution time: 18_698_000 picoseconds.
+		Weight::from_parts(20_270_000, 4636)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::Circuits` (`max_values`: None, `max_size`: Some(65810), added: 68285, mode: `MaxEncodedLen`)
 	fn retire_model() -> Weight {
 		// Proof size: measured `564`, estimated `4636` bytes.
-		// Minimum execution time: 56_354_000 picoseconds.
-		Weight::from_parts(59_338_000, 4636)
+		// Minimum execution time: 56_364_000 picoseconds.
+		Weight::from_parts(59_319_000, 4636)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -113,16 +113,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::VerifierParams` (`max_values`: Some(1), `max_size`: Some(162), added: 657, mode: `MaxEncodedLen`)
 	fn set_verifier_params() -> Weight {
 		// Proof size: measured `0`, estimated `0` bytes.
-		// Minimum execution time: 146_629_000 picoseconds.
-		Weight::from_parts(150_855_000, 0)
+		// Minimum execution time: 147_810_000 picoseconds.
+		Weight::from_parts(151_315_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Zkml::Provers` (r:1 w:1)
 	/// Proof: `Zkml::Provers` (`max_values`: None, `max_size`: Some(947), added: 3422, mode: `MaxEncodedLen`)
 	fn register_prover() -> Weight {
 		// Proof size: measured `259`, estimated `4412` bytes.
-		// Minimum execution time: 20_561_000 picoseconds.
-		Weight::from_parts(22_153_000, 4412)
+		// Minimum execution time: 21_192_000 picoseconds.
+		Weight::from_parts(22_904_000, 4412)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::Provers` (`max_values`: None, `max_size`: Some(947), added: 3422, mode: `MaxEncodedLen`)
 	fn deregister_prover() -> Weight {
 		// Proof size: measured `1167`, estimated `4412` bytes.
-		// Minimum execution time: 19_679_000 picoseconds.
-		Weight::from_parts(21_642_000, 4412)
+		// Minimum execution time: 20_110_000 picoseconds.
+		Weight::from_parts(21_962_000, 4412)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -150,10 +150,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `i` is `[1, 4096]`.
 	fn request_inference(i: u32, ) -> Weight {
 		// Proof size: measured `601`, estimated `4636` bytes.
-		// Minimum execution time: 94_761_000 picoseconds.
-		Weight::from_parts(99_077_971, 4636)
+		// Minimum execution time: 93_018_000 picoseconds.
+		Weight::from_parts(97_396_491, 4636)
 			// Standard error: 11
-			.saturating_add(Weight::from_parts(5_076, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(5_074, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -179,11 +179,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::PendingRequests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[6, 194]`.
 	fn submit_result(i: u32, ) -> Weight {
-		// Proof size: measured `3873 + i * (4 ±0)`, estimated `69275` bytes.
-		// Minimum execution time: 3_134_400_000 picoseconds.
-		Weight::from_parts(4_078_732_376, 69275)
-			// Standard error: 223_822
-			.saturating_add(Weight::from_parts(6_562_671, 0).saturating_mul(i.into()))
+		// Proof size: measured `3692 + i * (3 ±0)`, estimated `69275` bytes.
+		// Minimum execution time: 3_171_085_000 picoseconds.
+		Weight::from_parts(3_906_326_564, 69275)
+			// Standard error: 183_762
+			.saturating_add(Weight::from_parts(3_913_411, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -203,11 +203,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::Requests` (`max_values`: None, `max_size`: Some(32844), added: 35319, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[6, 194]`.
 	fn submit_inference(i: u32, ) -> Weight {
-		// Proof size: measured `2181`, estimated `69275` bytes.
-		// Minimum execution time: 2_890_627_000 picoseconds.
-		Weight::from_parts(3_482_680_583, 69275)
-			// Standard error: 132_454
-			.saturating_add(Weight::from_parts(6_342_434, 0).saturating_mul(i.into()))
+		// Proof size: measured `1925`, estimated `69275` bytes.
+		// Minimum execution time: 2_986_790_000 picoseconds.
+		Weight::from_parts(3_496_281_420, 69275)
+			// Standard error: 153_830
+			.saturating_add(Weight::from_parts(4_962_647, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -223,8 +223,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Zkml::PendingRequests` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	fn cancel_expired() -> Weight {
 		// Proof size: measured `814`, estimated `36309` bytes.
-		// Minimum execution time: 84_266_000 picoseconds.
-		Weight::from_parts(89_073_000, 36309)
+		// Minimum execution time: 83_114_000 picoseconds.
+		Weight::from_parts(88_422_000, 36309)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -233,60 +233,60 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_model(i: u32, ) -> Weight {
-		Weight::from_parts(147_528_250, 3593)
-			.saturating_add(Weight::from_parts(157_914, 0).saturating_mul(i.into()))
+		Weight::from_parts(147_641_104, 3593)
+			.saturating_add(Weight::from_parts(155_839, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn pause_model() -> Weight {
-		Weight::from_parts(20_050_000, 4636)
+		Weight::from_parts(20_490_000, 4636)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn resume_model() -> Weight {
-		Weight::from_parts(19_729_000, 4636)
+		Weight::from_parts(20_270_000, 4636)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn retire_model() -> Weight {
-		Weight::from_parts(59_338_000, 4636)
+		Weight::from_parts(59_319_000, 4636)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_verifier_params() -> Weight {
-		Weight::from_parts(150_855_000, 0)
+		Weight::from_parts(151_315_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register_prover() -> Weight {
-		Weight::from_parts(22_153_000, 4412)
+		Weight::from_parts(22_904_000, 4412)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_prover() -> Weight {
-		Weight::from_parts(21_642_000, 4412)
+		Weight::from_parts(21_962_000, 4412)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn request_inference(i: u32, ) -> Weight {
-		Weight::from_parts(99_077_971, 4636)
-			.saturating_add(Weight::from_parts(5_076, 0).saturating_mul(i.into()))
+		Weight::from_parts(97_396_491, 4636)
+			.saturating_add(Weight::from_parts(5_074, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn submit_result(i: u32, ) -> Weight {
-		Weight::from_parts(4_078_732_376, 69275)
-			.saturating_add(Weight::from_parts(6_562_671, 0).saturating_mul(i.into()))
+		Weight::from_parts(3_906_326_564, 69275)
+			.saturating_add(Weight::from_parts(3_913_411, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn submit_inference(i: u32, ) -> Weight {
-		Weight::from_parts(3_482_680_583, 69275)
-			.saturating_add(Weight::from_parts(6_342_434, 0).saturating_mul(i.into()))
+		Weight::from_parts(3_496_281_420, 69275)
+			.saturating_add(Weight::from_parts(4_962_647, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel_expired() -> Weight {
-		Weight::from_parts(89_073_000, 36309)
+		Weight::from_parts(88_422_000, 36309)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
