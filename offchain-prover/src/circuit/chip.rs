@@ -14,7 +14,7 @@ use halo2_base::QuantumCell::{self, Constant, Existing, Witness};
 use halo2_base::{AssignedValue, Context};
 
 use crate::error::Error;
-use crate::quantize::{bit_length, from_field, to_field, Quantization};
+use crate::quantize::{bit_length, dequantize, from_field, to_field, Quantization};
 
 /// Lookup keys are `x + tag · 2^TAG_SHIFT`, so one table column holds every function.
 pub const TAG_SHIFT: u32 = 40;
@@ -110,7 +110,7 @@ impl FixedPointChip {
     pub fn sign_split(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
         let v = from_field(x.value());
         self.record(v, self.q.bits, false);
-        self.assign_split(ctx, x, v.max(0), (-v).max(0))
+        self.assign_split(ctx, x, v.max(0), v.saturating_neg().max(0))
     }
 
     /// Lays out `x = y − z`, `y·z = 0` and the parts' range checks for given witnesses.
@@ -179,6 +179,59 @@ impl FixedPointChip {
             let offset = self.gate().add(ctx, v, Constant(to_field(1i128 << (bits - 1))));
             self.range.range_check(ctx, offset, bits as usize);
         }
+    }
+
+    /// `⌊x · 2^shift / d⌋` for `0 < d < 2^d_bits` (a divisor outside is a violation):
+    ///
+    /// `| r | y | d | x·2^shift | x | −2^shift | 0 |` and `| t | r | 1 | d − 1 | 1 | 1 | d |`
+    ///
+    /// with gates `r + y·d = x·2^shift`, `x·2^shift − x·2^shift = 0`, `t + r = d − 1` and
+    /// `(d − 1) + 1 = d`: `r` and `t = d − 1 − r` are range-checked to `d_bits` bits, so
+    /// `0 ≤ r < d`, and `y` like every value, so nothing wraps around the modulus.
+    pub fn divide(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        x: AssignedValue<Fr>,
+        d: AssignedValue<Fr>,
+        shift: u32,
+        d_bits: u32,
+    ) -> AssignedValue<Fr> {
+        let (numerator, divisor) = (from_field(x.value()) << shift, from_field(d.value()));
+        if divisor <= 0 && self.violation.is_none() {
+            let value = dequantize(divisor, self.q.scale);
+            self.violation = Some(Error::NonPositiveDivisor { node: self.node.clone(), value });
+        }
+        self.record(divisor, d_bits + 1, false);
+        let (y, r) = (numerator.div_euclid(divisor.max(1)), numerator.rem_euclid(divisor.max(1)));
+        self.assign_division(ctx, x, d, shift, d_bits, to_field(y), to_field(r))
+    }
+
+    /// Lays out [`Self::divide`]'s constraints for given witnesses `y` and `r`.
+    fn assign_division(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        x: AssignedValue<Fr>,
+        d: AssignedValue<Fr>,
+        shift: u32,
+        d_bits: u32,
+        y: Fr,
+        r: Fr,
+    ) -> AssignedValue<Fr> {
+        let shift = to_field(1i128 << shift);
+        let scaled = [Witness(*x.value() * shift), Existing(x), Constant(-shift), Constant(Fr::ZERO)];
+        ctx.assign_region([Witness(r), Witness(y), Existing(d)].into_iter().chain(scaled), [0, 3]);
+        let (r, y) = (ctx.get(-7), ctx.get(-6));
+        let below = *d.value() - Fr::ONE;
+        let one = Constant(Fr::ONE);
+        ctx.assign_region(
+            [Witness(below - r.value()), Existing(r), one, Witness(below), one, one, Existing(d)],
+            [0, 3],
+        );
+        let t = ctx.get(-7);
+        self.range.range_check(ctx, r, d_bits as usize);
+        self.range.range_check(ctx, t, d_bits as usize);
+        self.sign_split(ctx, y);
+        y
     }
 
     /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
@@ -384,6 +437,44 @@ pub(crate) mod tests {
             assert_eq!(from_field(out.value.value()), expected);
             assert_eq!(from_field(out.positive.value()), expected.max(0));
             assert!(mock_ok(builder, chip));
+        }
+    }
+
+    #[test]
+    fn division_floors_and_a_wrong_quotient_or_remainder_violates_constraints() {
+        // ⌊x · 2^4 / d⌋ for d < 2^6.
+        for (x, d, expected) in [(3i128, 7i128, 6i128), (7, 7, 16), (0, 5, 0), (-3, 7, -7), (1, 63, 0)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let (x, d) = (ctx.load_witness(to_field(x)), ctx.load_witness(to_field(d)));
+            let y = chip.divide(ctx, x, d, 4, 6);
+            assert_eq!(from_field(y.value()), expected);
+            assert!(mock_ok(builder, chip));
+        }
+        // A divisor that is not positive, or too wide, is refused before proving.
+        for (d, zero_or_less) in [(0i128, true), (-7, true), (64, false)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let (x, d) = (ctx.load_witness(to_field(3)), ctx.load_witness(to_field(d)));
+            chip.divide(ctx, x, d, 4, 6);
+            match chip.violation {
+                Some(Error::NonPositiveDivisor { .. }) => assert!(zero_or_less),
+                Some(Error::OutOfRange { .. }) => assert!(!zero_or_less),
+                ref other => panic!("{other:?}"),
+            }
+        }
+        // 3·16 = 6·7 + 6. One less leaves a remainder of 13 ≥ d; one more, −1 < 0: both satisfy
+        // the gates, not the range checks. So does a remainder of 0 with y = 48/7 in the field,
+        // which only y's own range check catches.
+        let seventh = Fr::from(48) * Fr::from(7).invert().unwrap();
+        for (y, r, valid) in
+            [(to_field(6), 6, true), (to_field(5), 13, false), (to_field(7), -1, false), (seventh, 0, false)]
+        {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let (x, d) = (ctx.load_witness(to_field(3)), ctx.load_witness(to_field(7)));
+            chip.assign_division(ctx, x, d, 4, 6, y, to_field(r));
+            assert_eq!(mock_ok(builder, chip), valid, "y = {y:?}, r = {r}");
         }
     }
 

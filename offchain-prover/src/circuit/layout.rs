@@ -81,6 +81,30 @@ pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
         .collect()
 }
 
+/// `f_table(x)` for each of `x`, looked up in the function table; the values come from tract.
+fn look_up(
+    ctx: &mut Context<Fr>,
+    chip: &mut FixedPointChip,
+    model: &Model,
+    table: usize,
+    x: &[AssignedValue<Fr>],
+) -> Result<Vec<AssignedValue<Fr>>> {
+    let scale = chip.q.scale;
+    let xs: Vec<f32> = x.iter().map(|v| dequantize(from_field(v.value()), scale) as f32).collect();
+    let ys = model.eval_function(table, &xs)?;
+    x.iter()
+        .zip(ys)
+        .map(|(cell, y)| {
+            let y = quantize(y as f64, scale).ok_or_else(|| Error::FunctionUndefined {
+                function: model.graph.functions[table].name.clone(),
+                node: chip.node.clone(),
+                input: dequantize(from_field(cell.value()), scale),
+            })?;
+            Ok(chip.lookup(ctx, table, *cell, y as i128))
+        })
+        .collect()
+}
+
 pub fn lay_out(
     ctx: &mut Context<Fr>,
     chip: &mut FixedPointChip,
@@ -203,6 +227,7 @@ pub fn lay_out(
                             let term = (QuantumCell::Existing(a[i]), QuantumCell::Existing(b[j]));
                             chip.dot_rescale(ctx, None, vec![term], scale).value
                         }
+                        BinaryKind::Div => chip.divide(ctx, a[i], b[j], scale, chip.q.bits - 1),
                         BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
                         BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
                         // Booleans are constrained bits (comparison results), so these stay bits.
@@ -260,18 +285,21 @@ pub fn lay_out(
                 let one = QuantumCell::Constant(to_field(1i128 << scale));
                 operand(0).iter().map(|&b| gate.mul(ctx, b, one)).collect()
             }
-            Op::Lookup { table } => {
+            Op::Lookup { table } => look_up(ctx, chip, model, *table, operand(0))?,
+            Op::Softmax { groups, table } => {
                 let x = operand(0).clone();
-                let xs: Vec<f32> = x.iter().map(|v| dequantize(from_field(v.value()), scale) as f32).collect();
-                let ys = model.eval_function(*table, &xs)?;
-                let mut out = Vec::with_capacity(x.len());
-                for (cell, y) in x.iter().zip(ys) {
-                    let y = quantize(y as f64, scale).ok_or_else(|| Error::FunctionUndefined {
-                        function: graph.functions[*table].name.clone(),
-                        node: node.name.clone(),
-                        input: dequantize(from_field(cell.value()), scale),
-                    })?;
-                    out.push(chip.lookup(ctx, *table, *cell, y as i128));
+                let mut out = vec![zero; x.len()];
+                for group in groups {
+                    let max = group[1..].iter().fold(x[group[0]], |acc, &i| chip.max_min(ctx, acc, x[i], true));
+                    let shifted: Vec<_> = group.iter().map(|&i| gate.sub(ctx, x[i], max)).collect();
+                    let exps = look_up(ctx, chip, model, *table, &shifted)?;
+                    // The maximum's exp is 2^scale and none is larger, so the sum is positive and
+                    // below `len · 2^scale`.
+                    let sum = gate.sum(ctx, exps.iter().copied());
+                    let sum_bits = bit_length(group.len() as u128) + scale + 1;
+                    for (&i, &e) in group.iter().zip(&exps) {
+                        out[i] = chip.divide(ctx, e, sum, scale, sum_bits);
+                    }
                 }
                 out
             }

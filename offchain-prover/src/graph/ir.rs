@@ -41,6 +41,8 @@ pub enum BinaryKind {
     Add,
     Sub,
     Mul,
+    /// Division by positive values (a divisor that is not is refused before proving).
+    Div,
     Max,
     Min,
     /// Comparisons yield booleans (0 or 1, unscaled), which only [`Op::Select`], the logical
@@ -86,6 +88,10 @@ pub enum Op {
     Not,
     /// A boolean as a number (0 or 1 at the activation scale).
     FromBoolean,
+    /// Normalised exponentials within each group of input elements:
+    /// `out[i] = exp(in[i] − max) / Σ exp(in[j] − max)`, with `max` and the sum over the group of
+    /// `i`; `exp` is lookup table `table`.
+    Softmax { groups: Vec<Vec<usize>>, table: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,8 +118,19 @@ impl Node {
 pub struct Function {
     /// Operator name, e.g. `Sigmoid`.
     pub name: String,
-    /// Node that owns the operator in the tract graph, used to evaluate it on the table domain.
-    pub tract_node: usize,
+    /// The tract operator that evaluates it on the table domain.
+    pub op: FunctionOp,
+}
+
+/// Functions that are steps of operators which are not element-wise themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FunctionOp {
+    /// The operator of this node of the tract graph.
+    Node(usize),
+    /// tract's `exp` (softmax).
+    Exp,
+    /// tract's `rsqrt` of `x + eps` (RMS normalisation).
+    RsqrtPlus(f32),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

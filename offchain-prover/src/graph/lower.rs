@@ -15,8 +15,11 @@
 use std::collections::HashMap;
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::nn::{RmsNorm, Softmax, SoftmaxKind};
 
-use super::ir::{broadcast, BinaryKind, Coeff, Function, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind};
+use super::ir::{
+    broadcast, BinaryKind, Coeff, Function, FunctionOp, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind,
+};
 use super::{to_f32s, tract_err};
 use crate::error::{Error, Result};
 
@@ -52,6 +55,7 @@ const BINARY: &[(&str, BinaryKind)] = &[
     ("Add", BinaryKind::Add),
     ("Sub", BinaryKind::Sub),
     ("Mul", BinaryKind::Mul),
+    ("Div", BinaryKind::Div),
     ("Max", BinaryKind::Max),
     ("Min", BinaryKind::Min),
     ("GT", BinaryKind::Gt),
@@ -191,6 +195,33 @@ fn test_values(n: usize, seed: usize) -> Vec<f32> {
         .collect()
 }
 
+/// Row-major elements of a tensor of `shape` grouped by their coordinates off `axes`, in order of
+/// first element; and each element's group.
+fn groups_along(shape: &[usize], axes: &[usize]) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut groups: Vec<Vec<usize>> = vec![];
+    let mut ids = HashMap::new();
+    let group_of = (0..shape.iter().product())
+        .map(|i: usize| {
+            // `i` with its coordinates along `axes` set to 0.
+            let (mut rest, mut key, mut stride) = (i, 0, 1);
+            for (axis, &dim) in shape.iter().enumerate().rev() {
+                if !axes.contains(&axis) {
+                    key += (rest % dim) * stride;
+                }
+                rest /= dim;
+                stride *= dim;
+            }
+            let group = *ids.entry(key).or_insert_with(|| {
+                groups.push(vec![]);
+                groups.len() - 1
+            });
+            groups[group].push(i);
+            group
+        })
+        .collect();
+    (groups, group_of)
+}
+
 fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= 1e-3 * (1.0 + a.abs().max(b.abs()))
 }
@@ -273,9 +304,13 @@ impl Lowering<'_> {
                 self.push(node, Op::Not, vec![x])?
             } else if name == "Cast" {
                 self.cast(node)?
+            } else if name == "Softmax" {
+                self.softmax(node)?
+            } else if name == "RmsNorm" {
+                self.rms_norm(node)?
             } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
                 let x = self.operand(node.inputs[0], ParamRole::Activation)?;
-                self.graph.functions.push(Function { name: name.to_string(), tract_node: id });
+                self.graph.functions.push(Function { name: name.to_string(), op: FunctionOp::Node(id) });
                 let op = Op::Lookup { table: self.graph.functions.len() - 1 };
                 self.push(node, op, vec![x])?
             } else {
@@ -328,6 +363,66 @@ impl Lowering<'_> {
             }
             _ => Err(unsupported(node, &format!("a cast from {from:?} to {to:?}"))),
         }
+    }
+
+    /// Softmax over the op's axes: elements that agree on every other axis form a group. The
+    /// groups are checked against tract on probe values.
+    fn softmax(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let op = node.op_as::<Softmax>().ok_or_else(|| unsupported(node, "an operator named Softmax"))?;
+        if op.kind != SoftmaxKind::Softmax || op.quant_output_dt.is_some() {
+            return Err(unsupported(node, "only the float softmax is supported"));
+        }
+        let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let shape = self.graph.nodes[x].shape.clone();
+        let (groups, _) = groups_along(&shape, &op.axes);
+        let xs = test_values(shape.iter().product(), node.id);
+        let expected = eval(node, self.probe_inputs(node, |_, _| xs.clone())?)?;
+        for group in &groups {
+            let max = group.iter().map(|&i| xs[i]).fold(f32::NEG_INFINITY, f32::max);
+            let sum: f32 = group.iter().map(|&i| (xs[i] - max).exp()).sum();
+            if group.iter().any(|&i| !close((xs[i] - max).exp() / sum, expected[i])) {
+                return Err(unsupported(node, "softmax groups could not be derived"));
+            }
+        }
+        // One exp table serves every softmax.
+        let exp = self.graph.functions.iter().position(|f| f.op == FunctionOp::Exp).unwrap_or_else(|| {
+            self.graph.functions.push(Function { name: "Exp".into(), op: FunctionOp::Exp });
+            self.graph.functions.len() - 1
+        });
+        self.push(node, Op::Softmax { groups, table: exp }, vec![x])
+    }
+
+    /// `x / sqrt(mean(x²) + eps)` over the op's axis, as a square, a mean, a lookup of
+    /// `rsqrt(· + eps)` and a product; checked against tract on probe values.
+    fn rms_norm(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let op = node.op_as::<RmsNorm>().ok_or_else(|| unsupported(node, "an operator named RmsNorm"))?;
+        let eps = op.eps.cast_to_scalar::<f32>().map_err(tract_err)?;
+        let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let shape = self.graph.nodes[x].shape.clone();
+        let (groups, group_of) = groups_along(&shape, &[op.axis]);
+        let xs = test_values(shape.iter().product(), node.id);
+        let expected = eval(node, self.probe_inputs(node, |_, _| xs.clone())?)?;
+        for group in &groups {
+            let mean = group.iter().map(|&i| xs[i] * xs[i]).sum::<f32>() / group.len() as f32;
+            if group.iter().any(|&i| !close(xs[i] / (mean + eps).sqrt(), expected[i])) {
+                return Err(unsupported(node, "normalised groups could not be derived"));
+            }
+        }
+        let push_step = |graph: &mut Graph, step: &str, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>| {
+            graph.nodes.push(Node { name: format!("{}.{step}", node.name), op, inputs, shape });
+            graph.nodes.len() - 1
+        };
+        let all: Vec<usize> = (0..shape.iter().product()).collect();
+        let square = Op::Binary { kind: BinaryKind::Mul, lhs_index: all.clone(), rhs_index: all.clone() };
+        let square = push_step(&mut self.graph, "square", square, vec![x, x], shape.clone());
+        let rows = groups.iter().map(|g| g.iter().map(|&i| (i, Coeff::Const(1.0 / g.len() as f32))).collect());
+        let mean = Op::Linear { rows: rows.collect(), bias: vec![None; groups.len()] };
+        let mean = push_step(&mut self.graph, "mean_of_squares", mean, vec![square], vec![groups.len()]);
+        self.graph.functions.push(Function { name: "Rsqrt".into(), op: FunctionOp::RsqrtPlus(eps) });
+        let rsqrt = Op::Lookup { table: self.graph.functions.len() - 1 };
+        let rsqrt = push_step(&mut self.graph, "rsqrt", rsqrt, vec![mean], vec![groups.len()]);
+        let product = Op::Binary { kind: BinaryKind::Mul, lhs_index: all, rhs_index: group_of };
+        self.push(node, product, vec![x, rsqrt])
     }
 
     /// Non-constant operands of `node`, and its float constants, in input order.

@@ -7,10 +7,12 @@ mod lower;
 use std::path::Path;
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::EvalOp;
 use tract_onnx::tract_hir::infer::Factoid;
 
 use crate::error::{Error, Result};
 use crate::input::InputData;
+use ir::FunctionOp;
 pub use ir::Graph;
 
 /// Upper bound on an ONNX file: larger models would not fit any circuit this prover can build.
@@ -74,10 +76,17 @@ impl Model {
     /// Evaluates lookup function `table` of the graph on each of `xs`.
     pub fn eval_function(&self, table: usize, xs: &[f32]) -> Result<Vec<f32>> {
         let function = &self.graph.functions[table];
-        let op = &self.typed.node(function.tract_node).op;
-        let input = Tensor::from_shape(&[xs.len()], xs).map_err(tract_err)?;
-        let out = op
-            .eval_out_of_plan(tvec![input.into()])
+        let input = tvec![Tensor::from_shape(&[xs.len()], xs).map_err(tract_err)?.into()];
+        let out = match function.op {
+            FunctionOp::Node(node) => self.typed.node(node).op.eval_out_of_plan(input),
+            FunctionOp::Exp => tract_onnx::tract_core::ops::math::exp().eval_out_of_plan(input),
+            FunctionOp::RsqrtPlus(eps) => {
+                let shifted: Vec<f32> = xs.iter().map(|x| x + eps).collect();
+                let shifted = tvec![Tensor::from_shape(&[xs.len()], &shifted).map_err(tract_err)?.into()];
+                tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(shifted)
+            }
+        };
+        let out = out
             .ok()
             .flatten()
             .and_then(|out| out.into_iter().next())
