@@ -28,6 +28,15 @@ pub struct Ranges {
     pub table_bits: u32,
 }
 
+/// A division `⌊x · 2^shift / d⌋` for [`FixedPointChip::divide`], with `0 < d < 2^d_bits`.
+#[derive(Clone, Copy, Debug)]
+pub struct Division {
+    pub x: AssignedValue<Fr>,
+    pub d: AssignedValue<Fr>,
+    pub shift: u32,
+    pub d_bits: u32,
+}
+
 /// A rescaled value and its positive part.
 #[derive(Clone, Copy, Debug)]
 pub struct Rescaled {
@@ -188,14 +197,8 @@ impl FixedPointChip {
     /// with gates `r + y·d = x·2^shift`, `x·2^shift − x·2^shift = 0`, `t + r = d − 1` and
     /// `(d − 1) + 1 = d`: `r` and `t = d − 1 − r` are range-checked to `d_bits` bits, so
     /// `0 ≤ r < d`, and `y` like every value, so nothing wraps around the modulus.
-    pub fn divide(
-        &mut self,
-        ctx: &mut Context<Fr>,
-        x: AssignedValue<Fr>,
-        d: AssignedValue<Fr>,
-        shift: u32,
-        d_bits: u32,
-    ) -> AssignedValue<Fr> {
+    pub fn divide(&mut self, ctx: &mut Context<Fr>, division: Division) -> AssignedValue<Fr> {
+        let Division { x, d, shift, d_bits } = division;
         let (numerator, divisor) = (from_field(x.value()) << shift, from_field(d.value()));
         if divisor <= 0 && self.violation.is_none() {
             let value = dequantize(divisor, self.q.scale);
@@ -203,20 +206,12 @@ impl FixedPointChip {
         }
         self.record(divisor, d_bits + 1, false);
         let (y, r) = (numerator.div_euclid(divisor.max(1)), numerator.rem_euclid(divisor.max(1)));
-        self.assign_division(ctx, x, d, shift, d_bits, to_field(y), to_field(r))
+        self.assign_division(ctx, division, to_field(y), to_field(r))
     }
 
     /// Lays out [`Self::divide`]'s constraints for given witnesses `y` and `r`.
-    fn assign_division(
-        &mut self,
-        ctx: &mut Context<Fr>,
-        x: AssignedValue<Fr>,
-        d: AssignedValue<Fr>,
-        shift: u32,
-        d_bits: u32,
-        y: Fr,
-        r: Fr,
-    ) -> AssignedValue<Fr> {
+    fn assign_division(&mut self, ctx: &mut Context<Fr>, division: Division, y: Fr, r: Fr) -> AssignedValue<Fr> {
+        let Division { x, d, shift, d_bits } = division;
         let shift = to_field(1i128 << shift);
         let scaled = [Witness(*x.value() * shift), Existing(x), Constant(-shift), Constant(Fr::ZERO)];
         ctx.assign_region([Witness(r), Witness(y), Existing(d)].into_iter().chain(scaled), [0, 3]);
@@ -447,7 +442,7 @@ pub(crate) mod tests {
             let (mut builder, mut chip) = chip_and_builder();
             let ctx = builder.main(0);
             let (x, d) = (ctx.load_witness(to_field(x)), ctx.load_witness(to_field(d)));
-            let y = chip.divide(ctx, x, d, 4, 6);
+            let y = chip.divide(ctx, Division { x, d, shift: 4, d_bits: 6 });
             assert_eq!(from_field(y.value()), expected);
             assert!(mock_ok(builder, chip));
         }
@@ -456,7 +451,7 @@ pub(crate) mod tests {
             let (mut builder, mut chip) = chip_and_builder();
             let ctx = builder.main(0);
             let (x, d) = (ctx.load_witness(to_field(3)), ctx.load_witness(to_field(d)));
-            chip.divide(ctx, x, d, 4, 6);
+            chip.divide(ctx, Division { x, d, shift: 4, d_bits: 6 });
             match chip.violation {
                 Some(Error::NonPositiveDivisor { .. }) => assert!(zero_or_less),
                 Some(Error::OutOfRange { .. }) => assert!(!zero_or_less),
@@ -473,7 +468,7 @@ pub(crate) mod tests {
             let (mut builder, mut chip) = chip_and_builder();
             let ctx = builder.main(0);
             let (x, d) = (ctx.load_witness(to_field(3)), ctx.load_witness(to_field(7)));
-            chip.assign_division(ctx, x, d, 4, 6, y, to_field(r));
+            chip.assign_division(ctx, Division { x, d, shift: 4, d_bits: 6 }, y, to_field(r));
             assert_eq!(mock_ok(builder, chip), valid, "y = {y:?}, r = {r}");
         }
     }

@@ -4,7 +4,7 @@ use halo2_base::gates::GateInstructions;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::{AssignedValue, Context, QuantumCell};
 
-use super::chip::FixedPointChip;
+use super::chip::{Division, FixedPointChip};
 use super::commit::commit;
 use crate::error::{Error, Result};
 use crate::graph::ir::{BinaryKind, Coeff, Op, ParamRole, PoolKind};
@@ -227,7 +227,9 @@ pub fn lay_out(
                             let term = (QuantumCell::Existing(a[i]), QuantumCell::Existing(b[j]));
                             chip.dot_rescale(ctx, None, vec![term], scale).value
                         }
-                        BinaryKind::Div => chip.divide(ctx, a[i], b[j], scale, chip.q.bits - 1),
+                        BinaryKind::Div => {
+                            chip.divide(ctx, Division { x: a[i], d: b[j], shift: scale, d_bits: chip.q.bits - 1 })
+                        }
                         BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
                         BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
                         // Booleans are constrained bits (comparison results), so these stay bits.
@@ -298,7 +300,7 @@ pub fn lay_out(
                     let sum = gate.sum(ctx, exps.iter().copied());
                     let sum_bits = bit_length(group.len() as u128) + scale + 1;
                     for (&i, &e) in group.iter().zip(&exps) {
-                        out[i] = chip.divide(ctx, e, sum, scale, sum_bits);
+                        out[i] = chip.divide(ctx, Division { x: e, d: sum, shift: scale, d_bits: sum_bits });
                     }
                 }
                 out
