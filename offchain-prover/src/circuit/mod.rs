@@ -40,7 +40,7 @@ pub struct CircuitParams {
     /// stays zero); `lookup_bits` is the limb width of this circuit's range rows.
     pub base: BaseCircuitParams,
     /// Range lookups: with a single gate column, 1 if that column is looked up in place, else 0;
-    /// otherwise the advice columns range-checked cells are copied to.
+    /// otherwise the advice columns range-checked cells, and weights, are copied to.
     pub range_columns: usize,
     /// Function lookups, counted like `range_columns`, in column pairs `(key, value)`.
     pub lookup_columns: usize,
