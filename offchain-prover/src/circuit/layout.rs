@@ -81,6 +81,17 @@ pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
         .collect()
 }
 
+/// The maximum (or minimum) of `x` over `window`, a chain of [`FixedPointChip::max_min`].
+fn pool(
+    ctx: &mut Context<Fr>,
+    chip: &mut FixedPointChip,
+    x: &[AssignedValue<Fr>],
+    window: &[usize],
+    max: bool,
+) -> AssignedValue<Fr> {
+    window[1..].iter().fold(x[window[0]], |acc, &i| chip.max_min(ctx, acc, x[i], max))
+}
+
 /// `f_table(x)` for each of `x`, looked up in the function table; the values come from tract.
 fn look_up(
     ctx: &mut Context<Fr>,
@@ -274,13 +285,7 @@ pub fn lay_out(
             }
             Op::Pool { kind, windows } => {
                 let x = operand(0).clone();
-                windows
-                    .iter()
-                    .map(|w| {
-                        let first = x[w[0]];
-                        w[1..].iter().fold(first, |acc, &i| chip.max_min(ctx, acc, x[i], *kind == PoolKind::Max))
-                    })
-                    .collect()
+                windows.iter().map(|w| pool(ctx, chip, &x, w, *kind == PoolKind::Max)).collect()
             }
             Op::Not => operand(0).iter().map(|&b| gate.not(ctx, b)).collect(),
             Op::FromBoolean => {
@@ -292,7 +297,7 @@ pub fn lay_out(
                 let x = operand(0).clone();
                 let mut out = vec![zero; x.len()];
                 for group in groups {
-                    let max = group[1..].iter().fold(x[group[0]], |acc, &i| chip.max_min(ctx, acc, x[i], true));
+                    let max = pool(ctx, chip, &x, group, true);
                     let shifted: Vec<_> = group.iter().map(|&i| gate.sub(ctx, x[i], max)).collect();
                     let exps = look_up(ctx, chip, model, *table, &shifted)?;
                     // The maximum's exp is 2^scale and none is larger, so the sum is positive and

@@ -233,6 +233,20 @@ impl Lowering<'_> {
         Ok(self.graph.nodes.len() - 1)
     }
 
+    /// A node that is one step of a tract node's lowering, with a name and shape of its own.
+    fn push_step(&mut self, name: String, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>) -> NodeId {
+        self.graph.nodes.push(Node { name, op, inputs, shape });
+        self.graph.nodes.len() - 1
+    }
+
+    /// `x · x`, element-wise.
+    fn square(&mut self, name: String, x: NodeId) -> NodeId {
+        let index: Vec<usize> = (0..self.graph.nodes[x].len()).collect();
+        let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
+        let shape = self.graph.nodes[x].shape.clone();
+        self.push_step(name, op, vec![x, x], shape)
+    }
+
     /// Registers the elements of a constant as parameters with `role`, once per (const, role).
     fn params(&mut self, outlet: OutletId, tensor: &Tensor, role: ParamRole) -> Result<usize> {
         if let Some(&base) = self.param_base.get(&(outlet, role)) {
@@ -295,10 +309,7 @@ impl Lowering<'_> {
                 self.binary(node, kind, true)?
             } else if name == "Square" {
                 let x = self.operand(node.inputs[0], ParamRole::Activation)?;
-                let len = self.graph.nodes[x].len();
-                let index: Vec<usize> = (0..len).collect();
-                let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
-                self.push(node, op, vec![x, x])?
+                self.square(node.name.clone(), x)
             } else if name == "Not" {
                 let x = self.operand(node.inputs[0], ParamRole::Activation)?;
                 self.push(node, Op::Not, vec![x])?
@@ -408,19 +419,14 @@ impl Lowering<'_> {
                 return Err(unsupported(node, "normalised groups could not be derived"));
             }
         }
-        let push_step = |graph: &mut Graph, step: &str, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>| {
-            graph.nodes.push(Node { name: format!("{}.{step}", node.name), op, inputs, shape });
-            graph.nodes.len() - 1
-        };
-        let all: Vec<usize> = (0..shape.iter().product()).collect();
-        let square = Op::Binary { kind: BinaryKind::Mul, lhs_index: all.clone(), rhs_index: all.clone() };
-        let square = push_step(&mut self.graph, "square", square, vec![x, x], shape.clone());
+        let square = self.square(format!("{}.square", node.name), x);
         let rows = groups.iter().map(|g| g.iter().map(|&i| (i, Coeff::Const(1.0 / g.len() as f32))).collect());
         let mean = Op::Linear { rows: rows.collect(), bias: vec![None; groups.len()] };
-        let mean = push_step(&mut self.graph, "mean_of_squares", mean, vec![square], vec![groups.len()]);
+        let mean = self.push_step(format!("{}.mean_of_squares", node.name), mean, vec![square], vec![groups.len()]);
         self.graph.functions.push(Function { name: "Rsqrt".into(), op: FunctionOp::RsqrtPlus(eps) });
         let rsqrt = Op::Lookup { table: self.graph.functions.len() - 1 };
-        let rsqrt = push_step(&mut self.graph, "rsqrt", rsqrt, vec![mean], vec![groups.len()]);
+        let rsqrt = self.push_step(format!("{}.rsqrt", node.name), rsqrt, vec![mean], vec![groups.len()]);
+        let all = (0..shape.iter().product()).collect();
         let product = Op::Binary { kind: BinaryKind::Mul, lhs_index: all, rhs_index: group_of };
         self.push(node, product, vec![x, rsqrt])
     }
@@ -502,12 +508,7 @@ impl Lowering<'_> {
         };
         let mut x = self.operand(node.inputs[var], ParamRole::Activation)?;
         if of_squares {
-            let len = self.graph.nodes[x].len();
-            let index: Vec<usize> = (0..len).collect();
-            let op = Op::Binary { kind: BinaryKind::Mul, lhs_index: index.clone(), rhs_index: index };
-            let shape = self.graph.nodes[x].shape.clone();
-            self.graph.nodes.push(Node { name: format!("{}.square", node.name), op, inputs: vec![x, x], shape });
-            x = self.graph.nodes.len() - 1;
+            x = self.square(format!("{}.square", node.name), x);
         }
         let n_in = self.graph.nodes[x].len();
         let zero = |_: usize, s: &[usize]| vec![0.0; s.iter().product()];
