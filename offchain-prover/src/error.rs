@@ -28,6 +28,8 @@ pub enum Error {
     OutOfRange { node: String, value: i128, bound: i128, scale: u32 },
     #[error("divisor {value} at node `{node}` is not positive: only division by positive values is proved")]
     NonPositiveDivisor { node: String, value: f64 },
+    #[error("index {value} at node `{node}` is not a whole number in 0..{len}")]
+    IndexOutOfRange { node: String, value: f64, len: usize },
     #[error("`{function}` at node `{node}` is undefined or overflows at input {input}")]
     FunctionUndefined { function: String, node: String, input: f64 },
     #[error("no fixed-point scale keeps the error within the accuracy bound: best max error {error} > bound {bound}")]

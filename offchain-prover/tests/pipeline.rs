@@ -149,7 +149,7 @@ fn malformed_and_unsupported_models_are_named() {
     // Operators tract cannot evaluate on probe values, and logical operations on numbers (this
     // model's inputs), are refused with the operator's name, not a panic.
     for (model, op, detail) in [
-        ("gather_elements", "GatherElements", "operator fails on probe inputs"),
+        ("scatter_elements", "ScatterElements", "operator fails on probe inputs"),
         ("boolean", "And", "a logical operation on numbers"),
     ] {
         let model_path = zkml_prover::corpus::model(model).join("network.onnx");
@@ -272,6 +272,29 @@ fn further_operators_prove_and_verify_accurately() {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);
+    }
+}
+
+/// Decision trees and selection by computed indices: comparisons cast to integers, integer
+/// matrix products, equality, `ArgMax` (hard_max), `Gather` and `GatherElements` with computed
+/// indices, and `OneHot` (the hummingbird tree traversal).
+#[test]
+fn tree_ensembles_and_computed_indices_prove_and_verify_accurately() {
+    let models = ["hard_max", "decision_tree", "hummingbird_decision_tree", "gradient_boosted_trees"];
+    for model in models.into_iter().chain(["gather_elements"]) {
+        let proof = proof(model, Visibility::Public);
+        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
+        assert_accurate(model, &proof);
+    }
+    // gather_elements takes its indices as its second input: 15·2 indices along an axis of 15.
+    // One past the end, or one between two elements, is refused before proving.
+    for bad in [15.0, 2.5] {
+        let mut input = input("gather_elements");
+        input.input_data[1][7] = bad;
+        match prove(artifacts("gather_elements"), &input, fr_from_hex("0x1234").unwrap(), Visibility::Public) {
+            Err(Error::IndexOutOfRange { value, len: 15, .. }) => assert_eq!(value, bad),
+            other => panic!("index {bad}: expected an index out of range, got {other:?}"),
+        }
     }
 }
 

@@ -260,6 +260,22 @@ impl FixedPointChip {
         }
     }
 
+    /// Bits `x == v` for each whole number `v < n` at the activation scale, constrained to sum to
+    /// 1: the one-hot form of an index. An index outside is a violation.
+    pub fn one_hot(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, n: usize) -> Vec<AssignedValue<Fr>> {
+        let value = from_field(x.value());
+        let in_range = value.rem_euclid(1 << self.q.scale) == 0 && (0..n as i128).contains(&(value >> self.q.scale));
+        if !in_range && self.violation.is_none() {
+            let value = dequantize(value, self.q.scale);
+            self.violation = Some(Error::IndexOutOfRange { node: self.node.clone(), value, len: n });
+        }
+        let bits: Vec<_> =
+            (0..n).map(|v| self.gate().is_equal(ctx, x, Constant(to_field((v as i128) << self.q.scale)))).collect();
+        let sum = self.gate().sum(ctx, bits.iter().copied());
+        self.gate().assert_is_const(ctx, &sum, &Fr::ONE);
+        bits
+    }
+
     /// Queues `y = f_table(x)` for lookup; `y` is the claimed value (range-bound by the table).
     pub fn lookup(&mut self, ctx: &mut Context<Fr>, table: usize, x: AssignedValue<Fr>, y: i128) -> AssignedValue<Fr> {
         self.record(from_field(x.value()), self.q.table_bits.max(1), true);
@@ -299,7 +315,7 @@ pub(crate) mod tests {
     }
 
     /// Whether the chip's layout satisfies every constraint, its range lookups included.
-    fn mock_ok(builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip) -> bool {
+    pub(crate) fn mock_ok(builder: BaseCircuitBuilder<Fr>, chip: FixedPointChip) -> bool {
         mock_ok_with_functions(builder, chip, &[]).0
     }
 
@@ -491,6 +507,30 @@ pub(crate) mod tests {
             chip.assign_split(ctx, x, y, z);
             assert_eq!(mock_ok(builder, chip), valid);
         }
+    }
+
+    #[test]
+    fn one_hot_marks_whole_indices_and_refuses_others() {
+        // Scale 4: the index v is 16·v. 48 is 3, outside 0..3; 24 is 1.5; −16 is −1.
+        for (x, hot) in [(0i128, Some(0)), (16, Some(1)), (32, Some(2)), (48, None), (24, None), (-16, None)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(x));
+            let bits = chip.one_hot(ctx, x, 3);
+            let expected: Vec<_> = (0..3).map(|v| Fr::from(Some(v) == hot)).collect();
+            assert_eq!(bits.iter().map(|b| *b.value()).collect::<Vec<_>>(), expected);
+            assert_eq!(matches!(chip.violation, Some(Error::IndexOutOfRange { len: 3, .. })), hot.is_none());
+            // Outside the range no bit is set, so the bits' sum is not 1.
+            assert_eq!(mock_ok(builder, chip), hot.is_some(), "{x:?}");
+        }
+        // A second bit set for index 1 breaks its equality check.
+        let (mut builder, mut chip) = chip_and_builder();
+        let ctx = builder.main(0);
+        let x = ctx.load_witness(to_field(16));
+        let bits = chip.one_hot(ctx, x, 3);
+        let tampered = bits[2].cell.unwrap().offset;
+        ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(Fr::ONE);
+        assert!(!mock_ok(builder, chip));
     }
 
     #[test]

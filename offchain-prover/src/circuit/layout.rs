@@ -7,7 +7,7 @@ use halo2_base::{AssignedValue, Context, QuantumCell};
 use super::chip::{Division, FixedPointChip};
 use super::commit::commit;
 use crate::error::{Error, Result};
-use crate::graph::ir::{BinaryKind, Coeff, Op, ParamRole, PoolKind};
+use crate::graph::ir::{BinaryKind, Case, Coeff, Op, ParamRole, PoolKind};
 use crate::graph::Model;
 use crate::quantize::{bit_length, dequantize, from_field, quantize, to_field};
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,35 @@ fn pool(
     max: bool,
 ) -> AssignedValue<Fr> {
     window[1..].iter().fold(x[window[0]], |acc, &i| chip.max_min(ctx, acc, x[i], max))
+}
+
+/// The position in `window` of the first maximum (or minimum) of `x` over it, as a number: bits
+/// `x = extremum` for each position, of which `first` keeps the first that is set.
+fn arg(
+    ctx: &mut Context<Fr>,
+    chip: &mut FixedPointChip,
+    x: &[AssignedValue<Fr>],
+    window: &[usize],
+    max: bool,
+    reversed: bool,
+) -> AssignedValue<Fr> {
+    let gate = chip.range.gate.clone();
+    // The pool's result is one of the window's values, so some bit is set.
+    let extremum = pool(ctx, chip, x, window, max);
+    let mut seen: Option<AssignedValue<Fr>> = None;
+    let mut terms = Vec::with_capacity(window.len());
+    for (position, &i) in window.iter().enumerate() {
+        let hit = gate.is_equal(ctx, x[i], extremum);
+        // `first = hit · (1 − seen)`; `seen` stays a bit.
+        let first = match seen {
+            None => hit,
+            Some(seen) => gate.mul_not(ctx, seen, hit),
+        };
+        seen = Some(seen.map_or(first, |seen| gate.add(ctx, seen, first)));
+        let position = if reversed { window.len() - 1 - position } else { position };
+        terms.push((first, QuantumCell::Constant(to_field((position as i128) << chip.q.scale))));
+    }
+    gate.inner_product(ctx, terms.iter().map(|(b, _)| QuantumCell::Existing(*b)), terms.iter().map(|(_, p)| *p))
 }
 
 /// `f_table(x)` for each of `x`, looked up in the function table; the values come from tract.
@@ -246,6 +275,7 @@ pub fn lay_out(
                         // Booleans are constrained bits (comparison results), so these stay bits.
                         BinaryKind::And => gate.mul(ctx, a[i], b[j]),
                         BinaryKind::Or => gate.or(ctx, a[i], b[j]),
+                        BinaryKind::Eq => gate.is_equal(ctx, a[i], b[j]),
                         BinaryKind::Ge => {
                             let d = gate.sub(ctx, a[i], b[j]);
                             chip.is_non_negative(ctx, d)
@@ -293,6 +323,29 @@ pub fn lay_out(
                 operand(0).iter().map(|&b| gate.mul(ctx, b, one)).collect()
             }
             Op::Lookup { table } => look_up(ctx, chip, model, *table, operand(0))?,
+            Op::Arg { kind, windows, reversed } => {
+                let x = operand(0).clone();
+                windows.iter().map(|w| arg(ctx, chip, &x, w, *kind == PoolKind::Max, *reversed)).collect()
+            }
+            Op::Index { index, cases } => {
+                let (indices, data) = (operand(0).clone(), node.inputs.get(1).map(|&d| &values[d]));
+                // One one-hot per index element read, shared by its readers.
+                let mut one_hots: Vec<Option<Vec<AssignedValue<Fr>>>> = vec![None; indices.len()];
+                index
+                    .iter()
+                    .zip(cases)
+                    .map(|(&k, cases)| {
+                        let bits = one_hots[k].get_or_insert_with(|| chip.one_hot(ctx, indices[k], cases.len()));
+                        let terms = cases.iter().map(|case| match *case {
+                            Case::Element(e) => QuantumCell::Existing(data.map_or(zero, |d| d[e])),
+                            Case::Const(c) => {
+                                QuantumCell::Constant(to_field(quantize(c as f64, scale).unwrap_or(0) as i128))
+                            }
+                        });
+                        gate.inner_product(ctx, bits.iter().map(|&b| QuantumCell::Existing(b)), terms)
+                    })
+                    .collect()
+            }
             Op::Softmax { groups, table } => {
                 let x = operand(0).clone();
                 let mut out = vec![zero; x.len()];
@@ -329,4 +382,36 @@ pub fn lay_out(
 
     let laid = Laid { instances: instances.iter().map(|v| *v.value()).collect(), outputs };
     Ok((laid, instances))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::circuit::chip::tests::{chip_and_builder, mock_ok};
+    use halo2_base::halo2_proofs::plonk::Assigned;
+
+    #[test]
+    fn arg_gives_the_first_or_last_extremum_and_a_wrong_position_violates_constraints() {
+        // Scale 4: position p is 16·p. Two maxima (7) at 1 and 2, one minimum (−5) at 3.
+        let xs = [3i128, 7, 7, -5, 0];
+        for (max, reversed, position) in [(true, false, 1i128), (true, true, 2), (false, false, 3), (false, true, 3)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let cells = ctx.assign_witnesses(xs.map(to_field));
+            let mut window: Vec<usize> = (0..xs.len()).collect();
+            if reversed {
+                window.reverse();
+            }
+            let out = arg(ctx, &mut chip, &cells, &window, max, reversed);
+            assert_eq!(from_field(out.value()), position << 4, "max {max}, last {reversed}");
+            assert!(mock_ok(builder, chip));
+        }
+        // Claiming the second maximum as the first.
+        let (mut builder, mut chip) = chip_and_builder();
+        let ctx = builder.main(0);
+        let cells = ctx.assign_witnesses(xs.map(to_field));
+        let out = arg(ctx, &mut chip, &cells, &[0, 1, 2, 3, 4], true, false);
+        ctx.advice[out.cell.unwrap().offset] = Assigned::Trivial(to_field(2 << 4));
+        assert!(!mock_ok(builder, chip));
+    }
 }

@@ -49,6 +49,8 @@ pub enum BinaryKind {
     /// operations and [`Op::FromBoolean`] consume.
     Gt,
     Ge,
+    /// Exact equality of two numbers or of two booleans.
+    Eq,
     /// Logical operations on booleans.
     And,
     Or,
@@ -92,6 +94,22 @@ pub enum Op {
     /// `out[i] = exp(in[i] − max) / Σ exp(in[j] − max)`, with `max` and the sum over the group of
     /// `i`; `exp` is lookup table `table`.
     Softmax { groups: Vec<Vec<usize>>, table: usize },
+    /// `out[o]` = the position within `windows[o]` of its first maximum (or minimum), as a number:
+    /// ONNX's `ArgMax` and `ArgMin`. A window listed back to front gives the last extremum.
+    Arg { kind: PoolKind, windows: Vec<Vec<usize>>, reversed: bool },
+    /// Selection by indices computed at run time (`Gather` and `GatherElements` with computed
+    /// indices, `OneHot`): with `v` the value of element `index[j]` of the first input, a whole
+    /// number in `0..cases[j].len()`, `out[j]` is `cases[j][v]`.
+    Index { index: Vec<usize>, cases: Vec<Vec<Case>> },
+}
+
+/// What [`Op::Index`] selects for one value of its index.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Case {
+    /// An element of the second input.
+    Element(usize),
+    /// A constant of the operator (`OneHot`'s on and off values).
+    Const(f32),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -15,10 +15,11 @@
 use std::collections::HashMap;
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::nn::{RmsNorm, Softmax, SoftmaxKind};
+use tract_onnx::tract_core::ops::array::{Gather, GatherElements, OneHot};
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax, SoftmaxKind};
 
 use super::ir::{
-    broadcast, BinaryKind, Coeff, Function, FunctionOp, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind,
+    broadcast, BinaryKind, Case, Coeff, Function, FunctionOp, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind,
 };
 use super::{to_f32s, tract_err};
 use crate::error::{Error, Result};
@@ -46,6 +47,10 @@ const DATA_MOVEMENT: &[&str] = &[
     "ScatterElements",
     "ScatterNd",
 ];
+/// Data movement whose integer operands are indices: computed indices are refused.
+const INDEXING: &[&str] = &["GatherNd", "ScatterElements", "ScatterNd"];
+/// Most probes [`Lowering::index`] may take: index elements × index values.
+const MAX_INDEX_PROBES: usize = 1 << 16;
 const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
 /// Linear reductions of the squares of their input.
 const LINEAR_OF_SQUARES: &[&str] = &["Reduce<MeanOfSquares>"];
@@ -60,6 +65,7 @@ const BINARY: &[(&str, BinaryKind)] = &[
     ("Min", BinaryKind::Min),
     ("GT", BinaryKind::Gt),
     ("GTE", BinaryKind::Ge),
+    ("Eq", BinaryKind::Eq),
     ("And", BinaryKind::And),
     ("Or", BinaryKind::Or),
 ];
@@ -222,6 +228,21 @@ fn groups_along(shape: &[usize], axes: &[usize]) -> (Vec<Vec<usize>>, Vec<usize>
     (groups, group_of)
 }
 
+/// Deterministic small whole numbers, with ties, for probing operators on integers or choices
+/// among equal values.
+fn test_integers(n: usize, seed: usize) -> Vec<f32> {
+    (0..n).map(|i| ((i * 7 + seed * 3) % 5) as f32 - 2.0).collect()
+}
+
+/// `ArgMax` and `ArgMin`: which extremum, and whether the last of equal ones.
+fn arg_reducer(node: &TypedNode) -> Option<(PoolKind, bool)> {
+    match node.op_as::<Reduce>()?.reducer {
+        Reducer::ArgMax(last) => Some((PoolKind::Max, last)),
+        Reducer::ArgMin(last) => Some((PoolKind::Min, last)),
+        _ => None,
+    }
+}
+
 fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= 1e-3 * (1.0 + a.abs().max(b.abs()))
 }
@@ -291,6 +312,8 @@ impl Lowering<'_> {
             if let Some(index) = self.model.input_outlets().map_err(tract_err)?.iter().position(|o| o.node == id) {
                 self.graph.input_shapes.push(shape_of(self.model, outlet)?);
                 self.push(node, Op::Input(index), vec![])?
+            } else if let Some((slot, values)) = self.computed_index(node)? {
+                self.index(node, slot, values)?
             } else if DATA_MOVEMENT.contains(&name) {
                 self.data_movement(node)?
             } else if name == "EinSum" && self.split_inputs(node)?.0.len() == 2 {
@@ -301,6 +324,8 @@ impl Lowering<'_> {
                 self.linear(node, true)?
             } else if name == "Iff" {
                 self.select(node)?
+            } else if let Some((kind, last)) = arg_reducer(node) {
+                self.arg(node, kind, last)?
             } else if let Some(&(_, kind)) = POOL.iter().find(|(n, _)| *n == name) {
                 self.pool(node, kind)?
             } else if let Some(&(_, kind)) = BINARY.iter().find(|(n, _)| *n == name) {
@@ -333,7 +358,10 @@ impl Lowering<'_> {
         let boolean_inputs = lowered_node.inputs.iter().filter(|i| booleans.contains(i)).count();
         let all_boolean = boolean_inputs == lowered_node.inputs.len();
         let produces_boolean = match &lowered_node.op {
-            Op::Binary { kind: BinaryKind::Gt | BinaryKind::Ge, .. } => true,
+            Op::Binary { kind: BinaryKind::Eq, .. } if boolean_inputs == 1 => {
+                return Err(unsupported(node, "compares a boolean with a number"));
+            }
+            Op::Binary { kind: BinaryKind::Gt | BinaryKind::Ge | BinaryKind::Eq, .. } => true,
             Op::Binary { kind: BinaryKind::And | BinaryKind::Or, .. } | Op::Not if !all_boolean => {
                 return Err(unsupported(node, "a logical operation on numbers"));
             }
@@ -349,6 +377,7 @@ impl Lowering<'_> {
         let consumes_booleans = match &lowered_node.op {
             Op::Select { .. } => !lowered_node.inputs[1..].iter().any(|i| booleans.contains(i)),
             Op::FromBoolean => true,
+            Op::Binary { kind: BinaryKind::Eq, .. } => true,
             _ => false,
         };
         if boolean_inputs > 0 && !produces_boolean && !consumes_booleans {
@@ -360,20 +389,28 @@ impl Lowering<'_> {
         Ok(())
     }
 
-    /// A cast of a boolean to a float is [`Op::FromBoolean`]; a cast between float types changes
-    /// nothing the circuit sees.
+    /// A cast of a boolean to a number is [`Op::FromBoolean`]; a cast between number types that
+    /// keeps every value changes nothing the circuit sees. Casts that round (float to integer)
+    /// are refused.
     fn cast(&mut self, node: &TypedNode) -> Result<NodeId> {
         let x = self.operand(node.inputs[0], ParamRole::Activation)?;
         let from = self.model.outlet_fact(node.inputs[0]).map_err(tract_err)?.datum_type;
         let to = node.outputs[0].fact.datum_type;
-        match (from, to.is_float()) {
-            (DatumType::Bool, true) if self.graph.booleans.contains(&x) => self.push(node, Op::FromBoolean, vec![x]),
-            (from, true) if from.is_float() => {
-                let sources = (0..self.graph.nodes[x].len()).map(Some).collect();
-                self.push(node, Op::Gather { sources }, vec![x])
+        let boolean = self.graph.booleans.contains(&x);
+        match (from, to) {
+            (DatumType::Bool, DatumType::Bool) if boolean => self.same(node, x),
+            (DatumType::Bool, to) if boolean && to != DatumType::Bool => self.push(node, Op::FromBoolean, vec![x]),
+            (from, to) if !boolean && (to.is_float() || !from.is_float()) && to != DatumType::Bool => {
+                self.same(node, x)
             }
             _ => Err(unsupported(node, &format!("a cast from {from:?} to {to:?}"))),
         }
+    }
+
+    /// `node` as a copy of `x`.
+    fn same(&mut self, node: &TypedNode, x: NodeId) -> Result<NodeId> {
+        let sources = (0..self.graph.nodes[x].len()).map(Some).collect();
+        self.push(node, Op::Gather { sources }, vec![x])
     }
 
     /// Softmax over the op's axes: elements that agree on every other axis form a group. The
@@ -465,10 +502,153 @@ impl Lowering<'_> {
             .collect()
     }
 
+    /// [`Self::probe_inputs`] at the datum types the operator takes: for arithmetic on integers.
+    fn probe_typed(&self, node: &TypedNode, fill: impl FnMut(usize, &[usize]) -> Vec<f32>) -> Result<TVec<Tensor>> {
+        let probe = self.probe_inputs(node, fill)?;
+        probe
+            .into_iter()
+            .zip(&node.inputs)
+            .map(|(t, &outlet)| t.cast_to_dt(self.datum_type(outlet)?).map(|t| t.into_owned()).map_err(tract_err))
+            .collect()
+    }
+
+    fn datum_type(&self, outlet: OutletId) -> Result<DatumType> {
+        Ok(self.model.outlet_fact(outlet).map_err(tract_err)?.datum_type)
+    }
+
+    /// For `Gather` and `GatherElements` with computed indices, and for `OneHot`: the slot of the
+    /// index operand and how many values an index may take.
+    fn computed_index(&self, node: &TypedNode) -> Result<Option<(usize, usize)>> {
+        if let Some(op) = node.op_as::<OneHot>() {
+            return Ok(Some((0, op.dim)));
+        }
+        let axis = match (node.op_as::<Gather>(), node.op_as::<GatherElements>()) {
+            (Some(op), _) => op.axis,
+            (_, Some(op)) => op.axis,
+            _ => return Ok(None),
+        };
+        if !matches!(self.values.get(&node.inputs[1]), Some(Value::Node(_))) {
+            return Ok(None);
+        }
+        let data = shape_of(self.model, node.inputs[0])?;
+        Ok(data.get(axis).map(|&n| (1, n)))
+    }
+
+    /// Selection by computed indices ([`Op::Index`]), probed like data movement: with every index
+    /// element set to `v`, the data's element numbers give what each output takes for `v`; with
+    /// one index element changed at a time, the outputs that change show which element each reads.
+    fn index(&mut self, node: &TypedNode, slot: usize, values: usize) -> Result<NodeId> {
+        let index = self.operand(node.inputs[slot], ParamRole::Activation)?;
+        let data = match node.inputs.len() {
+            1 => None,
+            _ => Some(self.operand(node.inputs[1 - slot], ParamRole::Activation)?),
+        };
+        let n_index = self.graph.nodes[index].len();
+        let n_data = data.map_or(0, |d| self.graph.nodes[d].len());
+        if values == 0 || n_index * values > MAX_INDEX_PROBES {
+            return Err(unsupported(node, "too many index values to probe"));
+        }
+        let index_type = self.datum_type(node.inputs[slot])?;
+        let run = |index_values: &[f32], data_values: &[f32]| -> Result<Vec<f32>> {
+            let inputs = node
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(s, &outlet)| {
+                    let shape = shape_of(self.model, outlet)?;
+                    if s == slot {
+                        tensor(&shape, index_values)?.cast_to_dt(index_type).map(|t| t.into_owned()).map_err(tract_err)
+                    } else {
+                        tensor(&shape, data_values)
+                    }
+                })
+                .collect::<Result<TVec<_>>>()?;
+            eval(node, inputs)
+        };
+        let ids: Vec<f32> = (1..=n_data).map(|i| i as f32).collect();
+        let by_value = (0..values).map(|v| run(&vec![v as f32; n_index], &ids)).collect::<Result<Vec<_>>>()?;
+        let n_out = by_value[0].len();
+        let mut reads: Vec<Option<usize>> = vec![None; n_out];
+        for k in 0..n_index {
+            for v in 1..values {
+                let mut probe = vec![0.0; n_index];
+                probe[k] = v as f32;
+                for (j, (out, base)) in run(&probe, &ids)?.into_iter().zip(&by_value[0]).enumerate() {
+                    if out != *base {
+                        if reads[j].is_some_and(|read| read != k) {
+                            return Err(unsupported(node, "an output depends on more than one index"));
+                        }
+                        reads[j] = Some(k);
+                    }
+                }
+            }
+        }
+        let cases = (0..n_out)
+            .map(|j| {
+                by_value
+                    .iter()
+                    .map(|out| match data {
+                        Some(_) => as_index(out[j], n_data)
+                            .and_then(|i| i.checked_sub(1))
+                            .map(Case::Element)
+                            .ok_or_else(|| unsupported(node, "not a selection of data elements")),
+                        None => Ok(Case::Const(out[j])),
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // An output that reads no index takes the same case for every value.
+        let reads: Vec<usize> = reads.into_iter().map(|k| k.unwrap_or(0)).collect();
+        // Validate against tract on pseudo-random indices and data.
+        let chosen: Vec<usize> = (0..n_index).map(|k| (k * 7 + node.id) % values).collect();
+        let data_values = test_values(n_data, node.id);
+        let expected = run(&chosen.iter().map(|&v| v as f32).collect::<Vec<_>>(), &data_values)?;
+        for (j, e) in expected.iter().enumerate() {
+            let got = match cases[j][chosen[reads[j]]] {
+                Case::Element(i) => data_values[i],
+                Case::Const(c) => c,
+            };
+            if !close(got, *e) {
+                return Err(unsupported(node, "selection by index could not be derived"));
+            }
+        }
+        let inputs = std::iter::once(index).chain(data).collect();
+        self.push(node, Op::Index { index: reads, cases }, inputs)
+    }
+
+    /// `ArgMax` or `ArgMin` over the op's axes; checked against tract on probe values with ties.
+    fn arg(&mut self, node: &TypedNode, kind: PoolKind, last: bool) -> Result<NodeId> {
+        let axes = node.op_as::<Reduce>().map(|r| r.axes.to_vec()).unwrap_or_default();
+        let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let shape = self.graph.nodes[x].shape.clone();
+        let (mut windows, _) = groups_along(&shape, &axes);
+        if last {
+            windows.iter_mut().for_each(|w| w.reverse());
+        }
+        let xs = test_integers(shape.iter().product(), node.id);
+        let expected = eval(node, self.probe_typed(node, |_, _| xs.clone())?)?;
+        for (window, e) in windows.iter().zip(&expected) {
+            let best = window.iter().map(|&i| xs[i]).fold(None, |best: Option<f32>, v| match best {
+                Some(b) if (kind == PoolKind::Max && v <= b) || (kind == PoolKind::Min && v >= b) => Some(b),
+                _ => Some(v),
+            });
+            let position = window.iter().position(|&i| Some(xs[i]) == best).unwrap_or(0);
+            let position = if last { window.len() - 1 - position } else { position };
+            if position as f32 != *e {
+                return Err(unsupported(node, "reduced groups could not be derived"));
+            }
+        }
+        if expected.len() != windows.len() {
+            return Err(unsupported(node, "reduced groups could not be derived"));
+        }
+        self.push(node, Op::Arg { kind, windows, reversed: last }, vec![x])
+    }
+
     fn data_movement(&mut self, node: &TypedNode) -> Result<NodeId> {
         for outlet in &node.inputs {
             let computed = !matches!(self.values.get(outlet), Some(Value::Const(_)));
-            if computed && !self.model.outlet_fact(*outlet).map_err(tract_err)?.datum_type.is_float() {
+            let integer = !self.model.outlet_fact(*outlet).map_err(tract_err)?.datum_type.is_float();
+            if computed && integer && INDEXING.contains(&node.op.name().as_ref()) {
                 return Err(unsupported(node, "indices computed at run time"));
             }
         }
@@ -526,7 +706,7 @@ impl Lowering<'_> {
         let mut bias = vec![None; shape_of(self.model, OutletId::new(node.id, 0))?.iter().product()];
         let mut multiplicative = vec![];
         for &c in &consts {
-            let out = eval(node, self.probe_inputs(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?)?;
+            let out = eval(node, self.probe_typed(node, |s, sh| if s == c { indices(c) } else { zero(s, sh) })?)?;
             if out.iter().all(|&v| v == 0.0) {
                 multiplicative.push(c);
                 continue;
@@ -550,7 +730,7 @@ impl Lowering<'_> {
         };
         let mut rows = vec![vec![]; bias.len()];
         for i in 0..n_in {
-            let probe = self.probe_inputs(node, |s, sh| match weight {
+            let probe = self.probe_typed(node, |s, sh| match weight {
                 _ if s == var => {
                     let mut e = zero(s, sh);
                     e[i] = 1.0;
@@ -574,7 +754,11 @@ impl Lowering<'_> {
             }
         }
         // Validate the probed structure against tract on a pseudo-random input.
-        let xs = test_values(n_in, node.id);
+        let xs = if self.datum_type(node.inputs[var])?.is_float() {
+            test_values(n_in, node.id)
+        } else {
+            test_integers(n_in, node.id)
+        };
         let actual = |s: usize, sh: &[usize]| -> Vec<f32> {
             if s == var {
                 return xs.clone();
@@ -584,7 +768,7 @@ impl Lowering<'_> {
                 _ => zero(s, sh),
             }
         };
-        let expected = eval(node, self.probe_inputs(node, actual)?)?;
+        let expected = eval(node, self.probe_typed(node, actual)?)?;
         let params = &self.graph.params;
         let value = |c: &Coeff| match *c {
             Coeff::Param(p) => params[p].value,

@@ -105,6 +105,14 @@ pub(crate) fn tract_err(e: TractError) -> Error {
 
 /// The elements of `t` as `f32`s, row-major.
 pub(crate) fn to_f32s(t: &Tensor) -> Result<Vec<f32>> {
+    // Symbolic dimensions (TDim) that are concrete convert to floats through integers.
+    let integer;
+    let t = if t.datum_type() == DatumType::TDim {
+        integer = t.cast_to::<i64>().map_err(tract_err)?.into_owned();
+        &integer
+    } else {
+        t
+    };
     let t = t.cast_to::<f32>().map_err(tract_err)?;
     Ok(t.to_plain_array_view::<f32>().map_err(tract_err)?.iter().copied().collect())
 }
