@@ -264,15 +264,23 @@ fn milestone_models_prove_and_verify_accurately() {
 
 /// Operators beyond the milestone: logical operations and boolean outputs (1l_where, less),
 /// more element-wise functions (GELU, sign, powers), data movement (upsampling, triangles),
-/// softmax and layer normalisation (its RMS normalisation divides by a computed value).
+/// softmax, layer normalisation (its RMS normalisation divides by a computed value) and instance
+/// normalisation.
 #[test]
 fn further_operators_prove_and_verify_accurately() {
     let models = ["1l_where", "less", "1l_gelu_noappx", "1l_lppool", "1l_powf", "1l_upsample", "tril", "triu"];
-    for model in models.into_iter().chain(["1l_softmax", "layernorm"]) {
+    for model in models.into_iter().chain(["1l_softmax", "layernorm", "1l_instance_norm"]) {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);
     }
+    // Instance normalisation adds its epsilon (1e-5) just before `Rsqrt`: quantised alone it
+    // would be 0, so the function's table takes it instead of an addition node.
+    let model = zkml_prover::graph::Model::load(&zkml_prover::corpus::model("1l_instance_norm").join("network.onnx"));
+    let graph = model.unwrap().graph;
+    let rsqrt: Vec<_> = graph.functions.iter().map(|f| (f.name.as_str(), f.addend)).collect();
+    assert_eq!(rsqrt, [("Rsqrt", 1e-5)]);
+    assert!(!graph.nodes.iter().any(|n| n.name.ends_with("epsilon")), "the addition is folded away");
 }
 
 /// Decision trees and selection by computed indices: comparisons cast to integers, integer

@@ -138,6 +138,9 @@ pub struct Function {
     pub name: String,
     /// The tract operator that evaluates it on the table domain.
     pub op: FunctionOp,
+    /// A constant added to the input first: an epsilon before a square root, which would
+    /// quantise to 0 as a separate addition.
+    pub addend: f32,
 }
 
 /// Functions that are steps of operators which are not element-wise themselves.
@@ -147,8 +150,8 @@ pub enum FunctionOp {
     Node(usize),
     /// tract's `exp` (softmax).
     Exp,
-    /// tract's `rsqrt` of `x + eps` (RMS normalisation).
-    RsqrtPlus(f32),
+    /// tract's `rsqrt` (RMS normalisation).
+    Rsqrt,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

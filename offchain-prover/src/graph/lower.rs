@@ -119,6 +119,9 @@ const LOOKUP: &[&str] = &[
 enum Value {
     Const(Arc<Tensor>),
     Node(NodeId),
+    /// A node plus a constant that only an element-wise function reads, which folds the
+    /// constant into its table ([`Function::addend`]).
+    Shifted(NodeId, f32),
 }
 
 struct Lowering<'a> {
@@ -295,7 +298,10 @@ impl Lowering<'_> {
                 self.values.insert(outlet, Value::Node(id));
                 Ok(id)
             }
-            None => Err(Error::Tract(format!("outlet {outlet:?} used before it is computed"))),
+            // `addend_to_fold` leaves a shifted value to its one reader, a function.
+            Some(Value::Shifted(..)) | None => {
+                Err(Error::Tract(format!("outlet {outlet:?} used before it is computed")))
+            }
         }
     }
 
@@ -304,6 +310,10 @@ impl Lowering<'_> {
         let outlet = OutletId::new(id, 0);
         if let Some(k) = &node.outputs[0].fact.konst {
             self.values.insert(outlet, Value::Const(k.clone()));
+            return Ok(());
+        }
+        if let Some((x, addend)) = self.addend_to_fold(node)? {
+            self.values.insert(outlet, Value::Shifted(x, addend));
             return Ok(());
         }
         let name = node.op.name();
@@ -345,8 +355,12 @@ impl Lowering<'_> {
             } else if name == "RmsNorm" {
                 self.rms_norm(node)?
             } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
-                let x = self.operand(node.inputs[0], ParamRole::Activation)?;
-                self.graph.functions.push(Function { name: name.to_string(), op: FunctionOp::Node(id) });
+                let (x, addend) = match self.values.get(&node.inputs[0]) {
+                    Some(&Value::Shifted(x, addend)) => (x, addend),
+                    _ => (self.operand(node.inputs[0], ParamRole::Activation)?, 0.0),
+                };
+                let function = Function { name: name.to_string(), op: FunctionOp::Node(id), addend };
+                self.graph.functions.push(function);
                 let op = Op::Lookup { table: self.graph.functions.len() - 1 };
                 self.push(node, op, vec![x])?
             } else {
@@ -387,6 +401,27 @@ impl Lowering<'_> {
             self.graph.booleans.insert(lowered);
         }
         Ok(())
+    }
+
+    /// For `x + c` with a scalar constant `c` whose only reader is an element-wise function: `x`
+    /// and `c`.
+    fn addend_to_fold(&self, node: &TypedNode) -> Result<Option<(NodeId, f32)>> {
+        let outlet = OutletId::new(node.id, 0);
+        let [reader] = node.outputs[0].successors[..] else { return Ok(None) };
+        let reader = self.model.node(reader.node);
+        let output = self.model.output_outlets().map_err(tract_err)?.contains(&outlet);
+        if node.op.name() != "Add" || output || reader.inputs.len() != 1 || !LOOKUP.contains(&&*reader.op.name()) {
+            return Ok(None);
+        }
+        let operands: Vec<_> = node.inputs.iter().map(|o| self.values.get(o)).collect();
+        Ok(match operands[..] {
+            [Some(&Value::Node(x)), Some(Value::Const(c))] | [Some(Value::Const(c)), Some(&Value::Node(x))]
+                if c.len() == 1 && c.datum_type().is_float() =>
+            {
+                to_f32s(c)?.first().map(|&c| (x, c))
+            }
+            _ => None,
+        })
     }
 
     /// A cast of a boolean to a number is [`Op::FromBoolean`]; a cast between number types that
@@ -434,7 +469,7 @@ impl Lowering<'_> {
         }
         // One exp table serves every softmax.
         let exp = self.graph.functions.iter().position(|f| f.op == FunctionOp::Exp).unwrap_or_else(|| {
-            self.graph.functions.push(Function { name: "Exp".into(), op: FunctionOp::Exp });
+            self.graph.functions.push(Function { name: "Exp".into(), op: FunctionOp::Exp, addend: 0.0 });
             self.graph.functions.len() - 1
         });
         self.push(node, Op::Softmax { groups, table: exp }, vec![x])
@@ -460,7 +495,7 @@ impl Lowering<'_> {
         let rows = groups.iter().map(|g| g.iter().map(|&i| (i, Coeff::Const(1.0 / g.len() as f32))).collect());
         let mean = Op::Linear { rows: rows.collect(), bias: vec![None; groups.len()] };
         let mean = self.push_step(format!("{}.mean_of_squares", node.name), mean, vec![square], vec![groups.len()]);
-        self.graph.functions.push(Function { name: "Rsqrt".into(), op: FunctionOp::RsqrtPlus(eps) });
+        self.graph.functions.push(Function { name: "Rsqrt".into(), op: FunctionOp::Rsqrt, addend: eps });
         let rsqrt = Op::Lookup { table: self.graph.functions.len() - 1 };
         let rsqrt = self.push_step(format!("{}.rsqrt", node.name), rsqrt, vec![mean], vec![groups.len()]);
         let all = (0..shape.iter().product()).collect();
@@ -474,7 +509,7 @@ impl Lowering<'_> {
         let mut consts = vec![];
         for (slot, outlet) in node.inputs.iter().enumerate() {
             match self.values.get(outlet) {
-                Some(Value::Node(_)) => vars.push(slot),
+                Some(Value::Node(_) | Value::Shifted(..)) => vars.push(slot),
                 Some(Value::Const(t)) if t.datum_type().is_float() => consts.push(slot),
                 Some(Value::Const(_)) => {}
                 None => return Err(unsupported(node, "input not computed")),

@@ -76,19 +76,12 @@ impl Model {
     /// Evaluates lookup function `table` of the graph on each of `xs`.
     pub fn eval_function(&self, table: usize, xs: &[f32]) -> Result<Vec<f32>> {
         let function = &self.graph.functions[table];
-        let shifted: Vec<f32>;
-        let xs = match function.op {
-            FunctionOp::RsqrtPlus(eps) => {
-                shifted = xs.iter().map(|x| x + eps).collect();
-                &shifted
-            }
-            _ => xs,
-        };
-        let input = tvec![Tensor::from_shape(&[xs.len()], xs).map_err(tract_err)?.into()];
+        let xs: Vec<f32> = xs.iter().map(|x| x + function.addend).collect();
+        let input = tvec![Tensor::from_shape(&[xs.len()], &xs).map_err(tract_err)?.into()];
         let out = match function.op {
             FunctionOp::Node(node) => self.typed.node(node).op.eval_out_of_plan(input),
             FunctionOp::Exp => tract_onnx::tract_core::ops::math::exp().eval_out_of_plan(input),
-            FunctionOp::RsqrtPlus(_) => tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(input),
+            FunctionOp::Rsqrt => tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(input),
         };
         let out = out
             .ok()
