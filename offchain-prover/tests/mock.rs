@@ -88,3 +88,22 @@ fn a_wrong_lookup_value_violates_the_function_table() {
     built.circuit.builder.main(0).advice[offset] = tampered;
     assert!(!satisfied(&built, instances));
 }
+
+#[test]
+fn top_k_outputs_are_constrained_in_order() {
+    // 1l_topk publishes the 4 largest of 6 values, largest first: any of them changed, or two of
+    // them swapped, leaves the circuit unsatisfied.
+    let (built, instances) = built("1l_topk");
+    assert!(satisfied(&built, instances.clone()));
+    let outputs = instances.len() - 5..instances.len() - 1;
+    let values: Vec<i128> = instances[outputs.clone()].iter().map(zkml_prover::quantize::from_field).collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+    for i in outputs.clone() {
+        let mut wrong = instances.clone();
+        wrong[i] -= Fr::one();
+        assert!(!satisfied(&built, wrong), "output {i} one unit lower accepted");
+    }
+    let mut swapped = instances;
+    swapped.swap(outputs.start, outputs.start + 1);
+    assert!(!satisfied(&built, swapped), "outputs out of order accepted");
+}

@@ -92,8 +92,29 @@ fn pool(
     window[1..].iter().fold(x[window[0]], |acc, &i| chip.max_min(ctx, acc, x[i], max))
 }
 
-/// The position in `window` of the first maximum (or minimum) of `x` over it, as a number: bits
-/// `x = extremum` for each position, of which `first` keeps the first that is set.
+/// One bit per element of `window`, set for the first element of `x` over it that equals
+/// `value` only: `first = hit · (1 − seen)`, where `seen`, a bit, says whether an earlier one hit.
+fn first_hits(
+    ctx: &mut Context<Fr>,
+    chip: &FixedPointChip,
+    x: &[AssignedValue<Fr>],
+    window: &[usize],
+    value: AssignedValue<Fr>,
+) -> Vec<AssignedValue<Fr>> {
+    let gate = chip.gate();
+    let mut seen: Option<AssignedValue<Fr>> = None;
+    window
+        .iter()
+        .map(|&i| {
+            let hit = gate.is_equal(ctx, x[i], value);
+            let first = seen.map_or(hit, |seen| gate.mul_not(ctx, seen, hit));
+            seen = Some(seen.map_or(first, |seen| gate.add(ctx, seen, first)));
+            first
+        })
+        .collect()
+}
+
+/// The position in `window` of the first maximum (or minimum) of `x` over it, as a number.
 fn arg(
     ctx: &mut Context<Fr>,
     chip: &mut FixedPointChip,
@@ -102,23 +123,39 @@ fn arg(
     max: bool,
     reversed: bool,
 ) -> AssignedValue<Fr> {
-    let gate = chip.range.gate.clone();
-    // The pool's result is one of the window's values, so some bit is set.
+    // The pool's result is one of the window's values, so one bit is set.
     let extremum = pool(ctx, chip, x, window, max);
-    let mut seen: Option<AssignedValue<Fr>> = None;
-    let mut terms = Vec::with_capacity(window.len());
-    for (position, &i) in window.iter().enumerate() {
-        let hit = gate.is_equal(ctx, x[i], extremum);
-        // `first = hit · (1 − seen)`; `seen` stays a bit.
-        let first = match seen {
-            None => hit,
-            Some(seen) => gate.mul_not(ctx, seen, hit),
-        };
-        seen = Some(seen.map_or(first, |seen| gate.add(ctx, seen, first)));
-        let position = if reversed { window.len() - 1 - position } else { position };
-        terms.push((first, QuantumCell::Constant(to_field((position as i128) << chip.q.scale))));
-    }
-    gate.inner_product(ctx, terms.iter().map(|(b, _)| QuantumCell::Existing(*b)), terms.iter().map(|(_, p)| *p))
+    let hits = first_hits(ctx, chip, x, window, extremum);
+    let last = window.len() - 1;
+    let positions = (0..window.len())
+        .map(|p| QuantumCell::Constant(to_field((if reversed { last - p } else { p } as i128) << chip.q.scale)));
+    chip.gate().inner_product(ctx, hits.into_iter().map(QuantumCell::Existing), positions)
+}
+
+/// The `k` largest (or smallest) of `x` over `group`, in order. Each round takes the extremum of
+/// what is left and puts the group's opposite extremum in place of its first occurrence, which no
+/// later round prefers to a value still left.
+fn top_k(
+    ctx: &mut Context<Fr>,
+    chip: &mut FixedPointChip,
+    x: &[AssignedValue<Fr>],
+    group: &[usize],
+    k: usize,
+    largest: bool,
+) -> Vec<AssignedValue<Fr>> {
+    let filler = pool(ctx, chip, x, group, !largest);
+    let mut left: Vec<_> = group.iter().map(|&i| x[i]).collect();
+    let all: Vec<usize> = (0..left.len()).collect();
+    (0..k)
+        .map(|round| {
+            let best = pool(ctx, chip, &left, &all, largest);
+            if round + 1 < k {
+                let hits = first_hits(ctx, chip, &left, &all, best);
+                left = left.iter().zip(hits).map(|(&v, hit)| chip.gate().select(ctx, filler, v, hit)).collect();
+            }
+            best
+        })
+        .collect()
 }
 
 /// `f_table(x)` for each of `x`, looked up in the function table; the values come from tract.
@@ -326,6 +363,16 @@ pub fn lay_out(
             Op::Arg { kind, windows, reversed } => {
                 let x = operand(0).clone();
                 windows.iter().map(|w| arg(ctx, chip, &x, w, *kind == PoolKind::Max, *reversed)).collect()
+            }
+            Op::TopK { groups, outputs, largest } => {
+                let x = operand(0).clone();
+                let mut out = vec![zero; node.len()];
+                for (group, positions) in groups.iter().zip(outputs) {
+                    for (&p, value) in positions.iter().zip(top_k(ctx, chip, &x, group, positions.len(), *largest)) {
+                        out[p] = value;
+                    }
+                }
+                out
             }
             Op::Index { index, cases } => {
                 let (indices, data) = (operand(0).clone(), node.inputs.get(1).map(|&d| &values[d]));

@@ -97,6 +97,9 @@ pub enum Op {
     /// `out[o]` = the position within `windows[o]` of its first maximum (or minimum), as a number:
     /// ONNX's `ArgMax` and `ArgMin`. A window listed back to front gives the last extremum.
     Arg { kind: PoolKind, windows: Vec<Vec<usize>>, reversed: bool },
+    /// For each group, the `k` largest (or smallest) of its elements in order, at the `k` output
+    /// positions `outputs[g]`: ONNX's `TopK` values.
+    TopK { groups: Vec<Vec<usize>>, outputs: Vec<Vec<usize>>, largest: bool },
     /// Selection by indices computed at run time (`Gather` and `GatherElements` with computed
     /// indices, `OneHot`): with `v` the value of element `index[j]` of the first input, a whole
     /// number in `0..cases[j].len()`, `out[j]` is `cases[j][v]`.

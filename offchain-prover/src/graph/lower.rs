@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::array::{Gather, GatherElements, OneHot};
+use tract_onnx::tract_core::ops::array::{Gather, GatherElements, OneHot, Topk};
 use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax, SoftmaxKind};
 
 use super::ir::{
@@ -354,6 +354,8 @@ impl Lowering<'_> {
                 self.softmax(node)?
             } else if name == "RmsNorm" {
                 self.rms_norm(node)?
+            } else if name == "Topk" {
+                self.top_k(node)?
             } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
                 let (x, addend) = match self.values.get(&node.inputs[0]) {
                     Some(&Value::Shifted(x, addend)) => (x, addend),
@@ -473,6 +475,33 @@ impl Lowering<'_> {
             self.graph.functions.len() - 1
         });
         self.push(node, Op::Softmax { groups, table: exp }, vec![x])
+    }
+
+    /// The values of `TopK` (its indices are refused), groups checked against tract on probe
+    /// values.
+    fn top_k(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let op = node.op_as::<Topk>().ok_or_else(|| unsupported(node, "an operator named Topk"))?;
+        let indices = OutletId::new(node.id, 1);
+        let model_outputs = self.model.output_outlets().map_err(tract_err)?;
+        if node.outputs.get(1).is_some_and(|o| !o.successors.is_empty()) || model_outputs.contains(&indices) {
+            return Err(unsupported(node, "TopK's indices are not supported, only its values"));
+        }
+        let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let shape = self.graph.nodes[x].shape.clone();
+        let (groups, _) = groups_along(&shape, &[op.axis]);
+        let (outputs, _) = groups_along(&shape_of(self.model, OutletId::new(node.id, 0))?, &[op.axis]);
+        let xs = test_values(shape.iter().product(), node.id);
+        let expected = eval(node, self.probe_inputs(node, |_, _| xs.clone())?)?;
+        let derived = groups.len() == outputs.len()
+            && groups.iter().zip(&outputs).all(|(group, positions)| {
+                let mut sorted: Vec<f32> = group.iter().map(|&i| xs[i]).collect();
+                sorted.sort_by(|a, b| if op.largest { b.total_cmp(a) } else { a.total_cmp(b) });
+                positions.len() <= sorted.len() && positions.iter().zip(&sorted).all(|(&p, &v)| close(v, expected[p]))
+            });
+        if !derived {
+            return Err(unsupported(node, "TopK groups could not be derived"));
+        }
+        self.push(node, Op::TopK { groups, outputs, largest: op.largest }, vec![x])
     }
 
     /// `x / sqrt(mean(x²) + eps)` over the op's axis, as a square, a mean, a lookup of
