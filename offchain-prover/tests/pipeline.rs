@@ -315,3 +315,47 @@ fn larger_milestone_models_prove_and_verify_accurately() {
         assert_accurate(model, &proof);
     }
 }
+
+/// A causal self-attention block (self_attention: layer norms, a masked softmax, a GELU MLP):
+/// `Where` on its constant mask is data movement, chosen at compile time, and the quantised
+/// layout tracks tract within the accuracy bound. (It compiles at k=20, too large to prove in a
+/// CI run; the corpus benchmark proves it.)
+#[test]
+fn a_constant_attention_mask_is_data_movement() {
+    use zkml_prover::circuit::layout::{quantize_params, Inference, ParamBits};
+    use zkml_prover::graph::ir::Op;
+
+    let path = zkml_prover::corpus::model("self_attention").join("network.onnx");
+    let model = zkml_prover::graph::Model::load(&path).unwrap();
+    let mask = model.graph.nodes.iter().find(|n| n.name == "/attention/Where").expect("the masked scores");
+    let Op::Gather { sources } = &mask.op else { panic!("the mask is not data movement: {:?}", mask.op) };
+    // `Where(mask == 0, −10, scores)` on 4 heads of 64×64 causal scores: in each head the 64·65/2
+    // on or below the diagonal come from the scores (the second operand), the others are −10.
+    let constant = model.graph.nodes[mask.inputs[0]].len();
+    let from_scores = sources.iter().filter(|s| s.is_some_and(|s| s >= constant)).count();
+    assert_eq!((sources.len(), from_scores), (4 * 64 * 64, 4 * 64 * 65 / 2));
+
+    let scale = 8;
+    let params = quantize_params(&model, scale).unwrap();
+    let input = input("self_attention");
+    let inputs: Vec<Vec<i64>> = input
+        .input_data
+        .iter()
+        .map(|row| row.iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect())
+        .collect();
+    let inference = Inference {
+        model: &model,
+        params: &params,
+        param_bits: ParamBits::UNBOUNDED,
+        inputs: &inputs,
+        private_input: false,
+        binding: Default::default(),
+    };
+    let (_, laid) = zkml_prover::circuit::measure(scale, &inference).unwrap();
+    let reference = model.run_float(&input).unwrap();
+    let bound = accuracy_bound(&reference);
+    for (q, r) in laid.outputs.iter().flatten().zip(reference.iter().flatten()) {
+        let proved = zkml_prover::quantize::dequantize(*q, scale);
+        assert!((proved - r).abs() <= bound, "{proved} vs float {r} (bound {bound})");
+    }
+}

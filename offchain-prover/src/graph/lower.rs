@@ -246,6 +246,15 @@ fn arg_reducer(node: &TypedNode) -> Option<(PoolKind, bool)> {
     }
 }
 
+/// For each element of a tensor of shape `to`, the element of a tensor of shape `from` that
+/// broadcasting puts there.
+fn broadcast_index(node: &TypedNode, from: &[usize], to: &[usize]) -> Result<Vec<usize>> {
+    broadcast(from, to)
+        .filter(|(s, _, _)| s.iter().product::<usize>() == to.iter().product::<usize>())
+        .map(|(_, i, _)| i)
+        .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))
+}
+
 fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= 1e-3 * (1.0 + a.abs().max(b.abs()))
 }
@@ -900,6 +909,9 @@ impl Lowering<'_> {
     }
 
     fn select(&mut self, node: &TypedNode) -> Result<NodeId> {
+        if let Some(Value::Const(cond)) = self.values.get(&node.inputs[0]).cloned() {
+            return self.constant_select(node, &cond);
+        }
         let operands =
             node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
         let [cond, on_true, on_false] = operands[..] else { return Err(unsupported(node, "expected three operands")) };
@@ -907,14 +919,26 @@ impl Lowering<'_> {
             return Err(unsupported(node, "condition is not a comparison"));
         }
         let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
-        let index = |n: NodeId| {
-            broadcast(&self.graph.nodes[n].shape, &shape)
-                .filter(|(s, _, _)| s.iter().product::<usize>() == shape.iter().product::<usize>())
-                .map(|(_, i, _)| i)
-                .ok_or_else(|| unsupported(node, "operand shapes do not broadcast"))
-        };
+        let index = |n: NodeId| broadcast_index(node, &self.graph.nodes[n].shape, &shape);
         let op = Op::Select { cond_index: index(cond)?, true_index: index(on_true)?, false_index: index(on_false)? };
         self.push(node, op, vec![cond, on_true, on_false])
+    }
+
+    /// `Where` on a constant condition (an attention mask) is data movement: each output element
+    /// is an element of the true or the false operand, chosen when the model is compiled.
+    fn constant_select(&mut self, node: &TypedNode, cond: &Tensor) -> Result<NodeId> {
+        let on_true = self.operand(node.inputs[1], ParamRole::Activation)?;
+        let on_false = self.operand(node.inputs[2], ParamRole::Activation)?;
+        let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
+        let cond_index = broadcast_index(node, cond.shape(), &shape)?;
+        let true_index = broadcast_index(node, &self.graph.nodes[on_true].shape, &shape)?;
+        let false_index = broadcast_index(node, &self.graph.nodes[on_false].shape, &shape)?;
+        let cond = to_f32s(cond)?;
+        let n_true = self.graph.nodes[on_true].len();
+        let sources = (0..cond_index.len())
+            .map(|o| Some(if cond[cond_index[o]] != 0.0 { true_index[o] } else { n_true + false_index[o] }))
+            .collect();
+        self.push(node, Op::Gather { sources }, vec![on_true, on_false])
     }
 
     /// A product of two non-constant tensors: probing with `lhs = e_i` and `rhs` = element
