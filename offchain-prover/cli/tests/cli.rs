@@ -48,3 +48,18 @@ fn verbs_round_trip_and_fail_with_non_zero_exit() {
     assert!(!ok);
     assert!(stderr.contains("/nonexistent.onnx"));
 }
+
+#[test]
+fn an_operator_that_panics_on_its_probes_is_one_clear_error() {
+    // tract's ScatterElements panics on out-of-range probe indices: compile names the operator
+    // and its node, without the panic's message or a backtrace.
+    let corpus = zkml_prover::corpus::model("scatter_elements");
+    let tmp = tempfile::tempdir().unwrap();
+    let args = [corpus.join("network.onnx"), corpus.join("input.json"), tmp.path().join("art")];
+    let [model, input, out] = args.each_ref().map(|p| p.to_str().unwrap());
+    let (ok, json, stderr) = zkml(&["compile", model, "--input", input, "--out", out]);
+    assert!(!ok);
+    let error = json["error"].as_str().unwrap();
+    assert!(error.contains("`ScatterElements` at node `/ScatterElements`"), "{error}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}

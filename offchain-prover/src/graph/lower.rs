@@ -172,12 +172,36 @@ fn shape_of(model: &TypedModel, outlet: OutletId) -> Result<Vec<usize>> {
         .ok_or_else(|| Error::Tract(format!("symbolic shape {:?} after declutter", fact.shape)))
 }
 
+thread_local! {
+    /// Whether this thread is evaluating a probe, whose panics [`eval`] reports as errors.
+    static PROBING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once, a panic hook that stays silent for panics inside a probe and hands every
+/// other panic to the hook that was there before.
+fn quiet_probe_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !PROBING.get() {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Evaluates `node`'s operator out of plan and returns its first output as `f32`s.
 fn eval(node: &TypedNode, inputs: TVec<Tensor>) -> Result<Vec<f32>> {
     let inputs = inputs.into_iter().map(TValue::from).collect();
     // Some tract operators index with their operands' values and panic when a probe is out of
-    // their range; that is an operator this lowering cannot probe, not a crash.
-    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| node.op.eval_out_of_plan(inputs)))
+    // their range; that is an operator this lowering cannot probe, not a crash, and the error
+    // says so without the panic's message and backtrace.
+    quiet_probe_panics();
+    PROBING.set(true);
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| node.op.eval_out_of_plan(inputs)));
+    PROBING.set(false);
+    let out = out
         .map_err(|_| unsupported(node, "operator fails on probe inputs"))?
         .map_err(tract_err)?
         .ok_or_else(|| unsupported(node, "operator cannot be evaluated out of plan"))?;
@@ -449,6 +473,9 @@ impl Lowering<'_> {
             (from, to) if !boolean && (to.is_float() || !from.is_float()) && to != DatumType::Bool => {
                 self.same(node, x)
             }
+            // Token ids given as floats: an index is refused unless it is a whole number
+            // (`FixedPointChip::one_hot`), so a cast that only feeds indices never rounds.
+            (from, to) if from.is_float() && to.is_integer() && self.only_indexes(node) => self.same(node, x),
             _ => Err(unsupported(node, &format!("a cast from {from:?} to {to:?}"))),
         }
     }
@@ -587,6 +614,24 @@ impl Lowering<'_> {
 
     fn datum_type(&self, outlet: OutletId) -> Result<DatumType> {
         Ok(self.model.outlet_fact(outlet).map_err(tract_err)?.datum_type)
+    }
+
+    /// Whether `node`'s output is read only as the index operand of `Gather`, `GatherElements` or
+    /// `OneHot` (the slot [`Self::computed_index`] takes them from), and is no model output.
+    fn only_indexes(&self, node: &TypedNode) -> bool {
+        let readers = &node.outputs[0].successors;
+        let is_output = self.model.output_outlets().map_or(true, |o| o.iter().any(|o| o.node == node.id));
+        !is_output
+            && !readers.is_empty()
+            && readers.iter().all(|inlet| {
+                let reader = self.model.node(inlet.node);
+                if reader.op_as::<OneHot>().is_some() {
+                    inlet.slot == 0
+                } else {
+                    (reader.op_as::<Gather>().is_some() || reader.op_as::<GatherElements>().is_some())
+                        && inlet.slot == 1
+                }
+            })
     }
 
     /// For `Gather` and `GatherElements` with computed indices, and for `OneHot`: the slot of the
@@ -972,5 +1017,40 @@ impl Lowering<'_> {
             }
         }
         self.push(node, Op::Bilinear { rows }, vec![lhs, rhs])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tract_onnx::tract_core::ops::cast::cast;
+    use tract_onnx::tract_core::ops::math::add;
+
+    /// `Gather(table, Cast<I64>(ids))` on float token ids, with the cast's output also added to
+    /// itself where `also_arithmetic`.
+    fn embedding(also_arithmetic: bool) -> TypedModel {
+        let mut model = TypedModel::default();
+        let ids = model.add_source("ids", f32::fact([2])).unwrap();
+        let cast = model.wire_node("cast", cast(i64::datum_type()), &[ids]).unwrap();
+        let table = model.add_const("table", tensor2(&[[0.5f32, -0.25], [1.0, 0.75], [-1.0, 0.125]])).unwrap();
+        let gathered = model.wire_node("gather", Gather::new(0), &[table, cast[0]]).unwrap();
+        let mut outputs = vec![gathered[0]];
+        if also_arithmetic {
+            outputs.extend(model.wire_node("sum", add(), &[cast[0], cast[0]]).unwrap());
+        }
+        model.select_output_outlets(&outputs).unwrap();
+        model
+    }
+
+    #[test]
+    fn a_float_to_integer_cast_is_lowered_only_where_it_feeds_indices() {
+        let graph = lower(&embedding(false)).unwrap();
+        let gather = graph.nodes.iter().find(|n| n.name == "gather").unwrap();
+        assert!(matches!(gather.op, Op::Index { .. }), "{:?}", gather.op);
+        // Read as a number, the cast would round: refused, with the node's name.
+        match lower(&embedding(true)) {
+            Err(Error::UnsupportedOp { op, node, .. }) => assert_eq!((op.as_str(), node.as_str()), ("Cast", "cast")),
+            other => panic!("expected the cast refused, got {:?}", other.map(|g| g.nodes.len())),
+        }
     }
 }
