@@ -262,13 +262,13 @@ fn milestone_models_prove_and_verify_accurately() {
 }
 
 /// Operators beyond the milestone: logical operations and boolean outputs (1l_where, less),
-/// more element-wise functions (GELU, sign, powers), data movement (upsampling, triangles),
+/// more element-wise functions (GELU, sign, powers of and to a constant), data movement (upsampling, triangles),
 /// softmax, layer normalisation (its RMS normalisation divides by a computed value), instance
 /// normalisation and the values of `TopK`.
 #[test]
 fn further_operators_prove_and_verify_accurately() {
     let models = ["1l_where", "less", "1l_gelu_noappx", "1l_lppool", "1l_powf", "1l_upsample", "tril", "triu"];
-    for model in models.into_iter().chain(["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk"]) {
+    for model in models.into_iter().chain(["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk", "general_exp"]) {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);

@@ -155,6 +155,8 @@ pub enum FunctionOp {
     Exp,
     /// tract's `rsqrt` (RMS normalisation).
     Rsqrt,
+    /// `base^x`: ONNX `Pow` with a constant scalar base.
+    PowOf(f32),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -389,6 +389,11 @@ impl Lowering<'_> {
                 self.rms_norm(node)?
             } else if name == "Topk" {
                 self.top_k(node)?
+            } else if let Some(base) = self.constant_base(node)? {
+                let x = self.operand(node.inputs[1], ParamRole::Activation)?;
+                self.graph.functions.push(Function { name: "Pow".into(), op: FunctionOp::PowOf(base), addend: 0.0 });
+                let op = Op::Lookup { table: self.graph.functions.len() - 1 };
+                self.push(node, op, vec![x])?
             } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
                 let (x, addend) = match self.values.get(&node.inputs[0]) {
                     Some(&Value::Shifted(x, addend)) => (x, addend),
@@ -455,6 +460,27 @@ impl Lowering<'_> {
             {
                 to_f32s(c)?.first().map(|&c| (x, c))
             }
+            _ => None,
+        })
+    }
+
+    /// For `Pow` of a constant scalar base to a computed exponent of the output's shape, the
+    /// base: `base^x` is an element-wise function of `x`.
+    fn constant_base(&self, node: &TypedNode) -> Result<Option<f32>> {
+        if node.op.name() != "Pow" || node.inputs.len() != 2 {
+            return Ok(None);
+        }
+        let (Some(Value::Const(base)), Some(&Value::Node(_))) =
+            (self.values.get(&node.inputs[0]), self.values.get(&node.inputs[1]))
+        else {
+            return Ok(None);
+        };
+        let same_shape = shape_of(self.model, node.inputs[1])? == shape_of(self.model, OutletId::new(node.id, 0))?;
+        if !same_shape || !base.datum_type().is_float() {
+            return Ok(None);
+        }
+        Ok(match to_f32s(base)?[..] {
+            [base] if base.is_finite() => Some(base),
             _ => None,
         })
     }

@@ -82,6 +82,11 @@ impl Model {
             FunctionOp::Node(node) => self.typed.node(node).op.eval_out_of_plan(input),
             FunctionOp::Exp => tract_onnx::tract_core::ops::math::exp().eval_out_of_plan(input),
             FunctionOp::Rsqrt => tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(input),
+            FunctionOp::PowOf(base) => {
+                let bases = Tensor::from_shape(&[xs.len()], &vec![base; xs.len()]).map_err(tract_err)?;
+                let inputs = tvec![bases.into(), input.into_iter().next().expect("one input")];
+                tract_onnx::tract_core::ops::math::pow().eval_out_of_plan(inputs)
+            }
         };
         let out = out
             .ok()
