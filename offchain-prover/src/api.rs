@@ -79,18 +79,8 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
     // accurate one within the bound.
     let mut best: Option<(u32, f64, Ranges)> = None;
     for scale in SCALES {
-        let params = quantize_params(&model, scale)?;
-        let inputs = quantize_inputs(input, scale)?;
-        let inference = Inference {
-            model: &model,
-            params: &params,
-            param_bits: ParamBits::UNBOUNDED,
-            inputs: &inputs,
-            private_input: false,
-            binding: Fr::zero(),
-        };
-        let (ranges, laid) = measure(scale, &inference)?;
-        let error = max_error(&dequantize_all(&laid.outputs, scale), &reference);
+        let (ranges, outputs) = calibrate(&model, input, scale)?;
+        let error = max_error(&outputs, &reference);
         if best.is_none_or(|(_, e, _)| error < e) {
             best = Some((scale, error, ranges));
         }
@@ -148,6 +138,23 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
     };
     dir.save_settings(&settings)?;
     Ok(settings)
+}
+
+/// The ranges and outputs of `model` on `input` quantised at `scale`, from a witness-only layout
+/// that enforces no bounds: one calibration step of [`compile`].
+pub fn calibrate(model: &Model, input: &InputData, scale: u32) -> Result<(Ranges, Vec<Vec<f64>>)> {
+    let params = quantize_params(model, scale)?;
+    let inputs = quantize_inputs(input, scale)?;
+    let inference = Inference {
+        model,
+        params: &params,
+        param_bits: ParamBits::UNBOUNDED,
+        inputs: &inputs,
+        private_input: false,
+        binding: Fr::zero(),
+    };
+    let (ranges, laid) = measure(scale, &inference)?;
+    Ok((ranges, dequantize_all(&laid.outputs, scale)))
 }
 
 /// Relative proving cost of a circuit shape. Every advice column is committed and extended at

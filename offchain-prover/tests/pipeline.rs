@@ -319,10 +319,9 @@ fn larger_milestone_models_prove_and_verify_accurately() {
 /// A causal self-attention block (self_attention: layer norms, a masked softmax, a GELU MLP):
 /// `Where` on its constant mask is data movement, chosen at compile time, and the quantised
 /// layout tracks tract within the accuracy bound. (It compiles at k=20, too large to prove in a
-/// CI run; the corpus benchmark proves it.)
+/// CI run.)
 #[test]
 fn a_constant_attention_mask_is_data_movement() {
-    use zkml_prover::circuit::layout::{quantize_params, Inference, ParamBits};
     use zkml_prover::graph::ir::Op;
 
     let path = zkml_prover::corpus::model("self_attention").join("network.onnx");
@@ -335,27 +334,11 @@ fn a_constant_attention_mask_is_data_movement() {
     let from_scores = sources.iter().filter(|s| s.is_some_and(|s| s >= constant)).count();
     assert_eq!((sources.len(), from_scores), (4 * 64 * 64, 4 * 64 * 65 / 2));
 
-    let scale = 8;
-    let params = quantize_params(&model, scale).unwrap();
     let input = input("self_attention");
-    let inputs: Vec<Vec<i64>> = input
-        .input_data
-        .iter()
-        .map(|row| row.iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect())
-        .collect();
-    let inference = Inference {
-        model: &model,
-        params: &params,
-        param_bits: ParamBits::UNBOUNDED,
-        inputs: &inputs,
-        private_input: false,
-        binding: Default::default(),
-    };
-    let (_, laid) = zkml_prover::circuit::measure(scale, &inference).unwrap();
+    let (_, outputs) = zkml_prover::api::calibrate(&model, &input, 8).unwrap();
     let reference = model.run_float(&input).unwrap();
     let bound = accuracy_bound(&reference);
-    for (q, r) in laid.outputs.iter().flatten().zip(reference.iter().flatten()) {
-        let proved = zkml_prover::quantize::dequantize(*q, scale);
-        assert!((proved - r).abs() <= bound, "{proved} vs float {r} (bound {bound})");
+    for (quantised, r) in outputs.iter().flatten().zip(reference.iter().flatten()) {
+        assert!((quantised - r).abs() <= bound, "{quantised} vs float {r} (bound {bound})");
     }
 }
