@@ -270,6 +270,19 @@ fn arg_reducer(node: &TypedNode) -> Option<(PoolKind, bool)> {
     }
 }
 
+/// The slot of a selection's index operand, with `OneHot`'s depth or the axis `Gather` and
+/// `GatherElements` select along.
+fn index_operand(node: &TypedNode) -> Option<(usize, usize)> {
+    if let Some(op) = node.op_as::<OneHot>() {
+        return Some((0, op.dim));
+    }
+    match (node.op_as::<Gather>(), node.op_as::<GatherElements>()) {
+        (Some(op), _) => Some((1, op.axis)),
+        (_, Some(op)) => Some((1, op.axis)),
+        _ => None,
+    }
+}
+
 /// For each element of a tensor of shape `to`, the element of a tensor of shape `from` that
 /// broadcasting puts there.
 fn broadcast_index(node: &TypedNode, from: &[usize], to: &[usize]) -> Result<Vec<usize>> {
@@ -391,18 +404,13 @@ impl Lowering<'_> {
                 self.top_k(node)?
             } else if let Some(base) = self.constant_base(node)? {
                 let x = self.operand(node.inputs[1], ParamRole::Activation)?;
-                self.graph.functions.push(Function { name: "Pow".into(), op: FunctionOp::PowOf(base), addend: 0.0 });
-                let op = Op::Lookup { table: self.graph.functions.len() - 1 };
-                self.push(node, op, vec![x])?
+                self.look_up(node, x, Function { name: "Pow".into(), op: FunctionOp::PowOf(base), addend: 0.0 })?
             } else if LOOKUP.contains(&name) && node.inputs.len() == 1 {
                 let (x, addend) = match self.values.get(&node.inputs[0]) {
                     Some(&Value::Shifted(x, addend)) => (x, addend),
                     _ => (self.operand(node.inputs[0], ParamRole::Activation)?, 0.0),
                 };
-                let function = Function { name: name.to_string(), op: FunctionOp::Node(id), addend };
-                self.graph.functions.push(function);
-                let op = Op::Lookup { table: self.graph.functions.len() - 1 };
-                self.push(node, op, vec![x])?
+                self.look_up(node, x, Function { name: name.to_string(), op: FunctionOp::Node(id), addend })?
             } else {
                 return Err(unsupported(node, ""));
             };
@@ -462,6 +470,13 @@ impl Lowering<'_> {
             }
             _ => None,
         })
+    }
+
+    /// `node` as `function` of `x`, element-wise, in a table of its own.
+    fn look_up(&mut self, node: &TypedNode, x: NodeId, function: Function) -> Result<NodeId> {
+        self.graph.functions.push(function);
+        let op = Op::Lookup { table: self.graph.functions.len() - 1 };
+        self.push(node, op, vec![x])
     }
 
     /// For `Pow` of a constant scalar base to a computed exponent of the output's shape, the
@@ -642,40 +657,30 @@ impl Lowering<'_> {
         Ok(self.model.outlet_fact(outlet).map_err(tract_err)?.datum_type)
     }
 
-    /// Whether `node`'s output is read only as the index operand of `Gather`, `GatherElements` or
-    /// `OneHot` (the slot [`Self::computed_index`] takes them from), and is no model output.
+    /// Whether `node`'s output is read only as the index operand of a selection
+    /// ([`index_operand`]), and is no model output.
     fn only_indexes(&self, node: &TypedNode) -> bool {
         let readers = &node.outputs[0].successors;
         let is_output = self.model.output_outlets().map_or(true, |o| o.iter().any(|o| o.node == node.id));
         !is_output
             && !readers.is_empty()
-            && readers.iter().all(|inlet| {
-                let reader = self.model.node(inlet.node);
-                if reader.op_as::<OneHot>().is_some() {
-                    inlet.slot == 0
-                } else {
-                    (reader.op_as::<Gather>().is_some() || reader.op_as::<GatherElements>().is_some())
-                        && inlet.slot == 1
-                }
-            })
+            && readers
+                .iter()
+                .all(|inlet| index_operand(self.model.node(inlet.node)).map(|(slot, _)| slot) == Some(inlet.slot))
     }
 
     /// For `Gather` and `GatherElements` with computed indices, and for `OneHot`: the slot of the
     /// index operand and how many values an index may take.
     fn computed_index(&self, node: &TypedNode) -> Result<Option<(usize, usize)>> {
-        if let Some(op) = node.op_as::<OneHot>() {
-            return Ok(Some((0, op.dim)));
+        let Some((slot, axis)) = index_operand(node) else { return Ok(None) };
+        if node.op_as::<OneHot>().is_some() {
+            return Ok(Some((slot, axis)));
         }
-        let axis = match (node.op_as::<Gather>(), node.op_as::<GatherElements>()) {
-            (Some(op), _) => op.axis,
-            (_, Some(op)) => op.axis,
-            _ => return Ok(None),
-        };
-        if !matches!(self.values.get(&node.inputs[1]), Some(Value::Node(_))) {
+        if !matches!(self.values.get(&node.inputs[slot]), Some(Value::Node(_))) {
             return Ok(None);
         }
         let data = shape_of(self.model, node.inputs[0])?;
-        Ok(data.get(axis).map(|&n| (1, n)))
+        Ok(data.get(axis).map(|&n| (slot, n)))
     }
 
     /// Selection by computed indices ([`Op::Index`]), probed like data movement: with every index
