@@ -21,6 +21,10 @@ pub enum Error {
     InputCount { expected: usize, got: usize },
     #[error("input {index} value #{position} is {value}: only finite numbers can be quantised")]
     NonFinite { index: usize, position: usize, value: f64 },
+    #[error("input `{input}` value #{position} is {value}, but the input is boolean: 0 or 1 (false or true)")]
+    NotBoolean { input: String, position: usize, value: f64 },
+    #[error("input `{input}` value #{position} is {value}, but the input takes whole numbers")]
+    NotInteger { input: String, position: usize, value: f64 },
     #[error(
         "value {value} at node `{node}` is outside the calibrated range ±{bound} (fixed point, scale 2^{scale}); \
          recompile with this input among the calibration inputs"

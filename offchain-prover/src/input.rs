@@ -60,6 +60,10 @@ impl InputData {
 
     /// Checks the inputs against the model's input shapes.
     pub fn check_shapes(&self, shapes: &[Vec<usize>]) -> Result<()> {
+        // A model without inputs takes EZKL's `[[]]` as well as `[]`.
+        if shapes.is_empty() && self.input_data.iter().all(Vec::is_empty) {
+            return Ok(());
+        }
         if self.input_data.len() != shapes.len() {
             return Err(Error::InputCount { expected: shapes.len(), got: self.input_data.len() });
         }
@@ -90,5 +94,8 @@ mod tests {
         assert!(data.check_shapes(&[vec![2, 3]]).is_ok());
         assert!(matches!(data.check_shapes(&[vec![7]]), Err(Error::InputLength { got: 6, expected: 7, .. })));
         assert!(matches!(data.check_shapes(&[vec![6], vec![1]]), Err(Error::InputCount { expected: 2, got: 1 })));
+        let none = InputData { input_data: vec![vec![]] };
+        assert!(none.check_shapes(&[]).is_ok());
+        assert!(matches!(data.check_shapes(&[]), Err(Error::InputCount { expected: 0, got: 1 })));
     }
 }

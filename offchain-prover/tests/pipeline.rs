@@ -145,20 +145,14 @@ fn malformed_and_unsupported_models_are_named() {
         }
         other => panic!("expected an unsupported operator, got {other}"),
     }
-    // Operators tract cannot evaluate on probe values, and logical operations on numbers (this
-    // model's inputs), are refused with the operator's name, not a panic.
-    for (model, op, detail) in [
-        ("scatter_elements", "ScatterElements", "operator fails on probe inputs"),
-        ("boolean", "And", "a logical operation on numbers"),
-    ] {
-        let model_path = zkml_prover::corpus::model(model).join("network.onnx");
-        match compile(&model_path, &input(model), tmp.path()).unwrap_err() {
-            Error::UnsupportedOp { op: got, detail: got_detail, .. } => {
-                assert_eq!(got, op);
-                assert!(got_detail.contains(detail), "{model}: {got_detail}");
-            }
-            other => panic!("{model}: expected an unsupported operator, got {other}"),
+    // Scattering to indices that an input gives is refused with the operator's name.
+    let model_path = zkml_prover::corpus::model("scatter_elements").join("network.onnx");
+    match compile(&model_path, &input("scatter_elements"), tmp.path()).unwrap_err() {
+        Error::UnsupportedOp { op, detail, .. } => {
+            assert_eq!(op, "ScatterElements");
+            assert!(detail.contains("indices computed at run time"), "{detail}");
         }
+        other => panic!("scatter_elements: expected an unsupported operator, got {other}"),
     }
 }
 
@@ -268,7 +262,8 @@ fn milestone_models_prove_and_verify_accurately() {
 #[test]
 fn further_operators_prove_and_verify_accurately() {
     let models = ["1l_where", "less", "1l_gelu_noappx", "1l_lppool", "1l_powf", "1l_upsample", "tril", "triu"];
-    for model in models.into_iter().chain(["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk", "general_exp"]) {
+    let more = ["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk", "general_exp", "arange"];
+    for model in models.into_iter().chain(more) {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);
@@ -293,16 +288,70 @@ fn tree_ensembles_and_computed_indices_prove_and_verify_accurately() {
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);
     }
-    // gather_elements takes its indices as its second input: 15·2 indices along an axis of 15.
-    // One past the end, or one between two elements, is refused before proving.
-    for bad in [15.0, 2.5] {
+    // gather_elements takes its indices as its second input, of int64: 15·2 indices along an
+    // axis of 15. One past the end, or one between two elements, is refused before proving.
+    let with_index = |index: f64| {
         let mut input = input("gather_elements");
-        input.input_data[1][7] = bad;
-        match prove(artifacts("gather_elements"), &input, fr_from_hex("0x1234").unwrap(), Visibility::Public) {
-            Err(Error::IndexOutOfRange { value, len: 15, .. }) => assert_eq!(value, bad),
-            other => panic!("index {bad}: expected an index out of range, got {other:?}"),
-        }
+        input.input_data[1][7] = index;
+        prove(artifacts("gather_elements"), &input, fr_from_hex("0x1234").unwrap(), Visibility::Public)
+    };
+    match with_index(15.0) {
+        Err(Error::IndexOutOfRange { value, len: 15, .. }) => assert_eq!(value, 15.0),
+        other => panic!("expected an index out of range, got {other:?}"),
     }
+    match with_index(2.5) {
+        Err(Error::NotInteger { position: 7, value, .. }) => assert_eq!(value, 2.5),
+        other => panic!("expected a fractional index refused, got {other:?}"),
+    }
+}
+
+/// Models of boolean inputs (boolean: `And` and `Xor`; bitwise_ops: `Or` and `Not`). The
+/// instances carry each input as a number; the circuit ties it to a constrained bit, so logic is
+/// exact, and a value that is neither 0 nor 1 is refused before proving.
+#[test]
+fn boolean_inputs_prove_and_verify_exactly() {
+    let reference =
+        |model: &str, input: &InputData| run(&zkml_prover::corpus::model(model).join("network.onnx"), input).unwrap();
+    let proof = proof("boolean", Visibility::Public);
+    verify(artifacts("boolean"), &proof).unwrap();
+    assert_eq!(proof.outputs, reference("boolean", &input("boolean")));
+
+    // bitwise_ops takes two inputs, `input2` and `input3`: its exporter dropped the first two of
+    // the four its input.json still holds, which is refused as it is.
+    let path = zkml_prover::corpus::model("bitwise_ops").join("network.onnx");
+    let mut both = input("bitwise_ops");
+    assert!(matches!(run(&path, &both), Err(Error::InputCount { expected: 2, got: 4 })));
+    both.input_data.drain(..2);
+    let dir = tempfile::tempdir().unwrap();
+    compile(&path, &both, dir.path()).unwrap();
+    setup(dir.path(), SrsSource::Dev).unwrap();
+    let proof = prove(dir.path(), &both, fr_from_hex("0x1234").unwrap(), Visibility::Private).unwrap();
+    verify(dir.path(), &proof).unwrap();
+    assert_eq!(proof.outputs, reference("bitwise_ops", &both));
+    let mut half = input("boolean");
+    half.input_data[2][1] = 0.5;
+    match prove(artifacts("boolean"), &half, fr_from_hex("0x1234").unwrap(), Visibility::Public) {
+        Err(Error::NotBoolean { position: 1, value, .. }) => assert_eq!(value, 0.5),
+        other => panic!("expected a non-boolean input to be refused, got {other:?}"),
+    }
+    let path = zkml_prover::corpus::model("boolean").join("network.onnx");
+    assert!(matches!(run(&path, &half), Err(Error::NotBoolean { position: 1, .. })));
+}
+
+/// Integer inputs (integer_div: int64; bitshift: int32) are whole numbers in the circuit, and
+/// integer division truncates toward zero as tract's does: outputs are exact.
+#[test]
+fn integer_inputs_prove_and_verify_exactly() {
+    for model in ["integer_div", "bitshift"] {
+        let proof = proof(model, Visibility::Public);
+        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
+        let reference = run(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model)).unwrap();
+        assert_eq!(proof.outputs, reference, "{model}");
+    }
+    let mut fractional = input("integer_div");
+    fractional.input_data[0][4] = 2.5;
+    let path = zkml_prover::corpus::model("integer_div").join("network.onnx");
+    assert!(matches!(run(&path, &fractional), Err(Error::NotInteger { position: 4, .. })));
 }
 
 /// The larger milestone models that still fit a CI run (lenet_5, idolmodel and variable_cnn need

@@ -50,9 +50,9 @@ fn verbs_round_trip_and_fail_with_non_zero_exit() {
 }
 
 #[test]
-fn an_operator_that_panics_on_its_probes_is_one_clear_error() {
-    // tract's ScatterElements panics on out-of-range probe indices: compile names the operator
-    // and its node, without the panic's message or a backtrace.
+fn an_unsupported_operator_is_one_clear_error() {
+    // scatter_elements scatters to indices its second input gives: compile names the operator
+    // and its node, and prints nothing else, no panic's message or backtrace.
     let corpus = zkml_prover::corpus::model("scatter_elements");
     let tmp = tempfile::tempdir().unwrap();
     let args = [corpus.join("network.onnx"), corpus.join("input.json"), tmp.path().join("art")];

@@ -229,6 +229,67 @@ impl FixedPointChip {
         y
     }
 
+    /// `x` as a constrained bit `b` with `b · 2^scale = x`, for an `x` that must be 0 or 1 at the
+    /// activation scale: element `position` of boolean input `input`. Any other value is recorded
+    /// as a violation, so it is refused before proving.
+    pub fn to_boolean(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        x: AssignedValue<Fr>,
+        input: &str,
+        position: usize,
+    ) -> AssignedValue<Fr> {
+        let one = 1i128 << self.q.scale;
+        let v = from_field(x.value());
+        if v != 0 && v != one && self.violation.is_none() {
+            let value = dequantize(v, self.q.scale);
+            self.violation = Some(Error::NotBoolean { input: input.into(), position, value });
+        }
+        let b = ctx.load_witness(Fr::from(u64::from(v == one)));
+        self.gate().assert_bit(ctx, b);
+        ctx.assign_region([Constant(Fr::ZERO), Existing(b), Constant(to_field(one)), Existing(x)], [0]);
+        b
+    }
+
+    /// Constrains `x` to a whole number at the activation scale, `x = n · 2^scale` with `n`
+    /// bounded by `|n| < 2^(bits-1-scale)` (else `n` could be any field element): element
+    /// `position` of integer input `input`. Any other value is recorded as a violation.
+    pub fn assert_integer(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, input: &str, position: usize) {
+        let scale = self.q.scale;
+        let v = from_field(x.value());
+        if v.rem_euclid(1 << scale) != 0 && self.violation.is_none() {
+            let value = dequantize(v, scale);
+            self.violation = Some(Error::NotInteger { input: input.into(), position, value });
+        }
+        let n = v >> scale;
+        ctx.assign_region(
+            [Constant(Fr::ZERO), Witness(to_field(n)), Constant(to_field(1i128 << scale)), Existing(x)],
+            [0],
+        );
+        let n = ctx.get(-3);
+        let bits = self.q.bits - scale;
+        self.record(from_field(n.value()), bits, false);
+        self.check_signed(ctx, n, bits);
+    }
+
+    /// `x / d` for integers at the activation scale, truncated toward zero: `⌊|x| / d⌋` with
+    /// `x`'s sign, for `d > 0` (a divisor that is not is a violation).
+    pub fn divide_integers(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        x: AssignedValue<Fr>,
+        d: AssignedValue<Fr>,
+    ) -> AssignedValue<Fr> {
+        let non_negative = self.is_non_negative(ctx, x);
+        let minus_x = self.gate().neg(ctx, x);
+        let magnitude = self.gate().select(ctx, x, minus_x, non_negative);
+        // The quotient of the scaled values, x·2^s / d·2^s, is the integers' one.
+        let quotient = self.divide(ctx, Division { x: magnitude, d, shift: 0, d_bits: self.q.bits - 1 });
+        let scaled = self.gate().mul(ctx, quotient, Constant(to_field(1i128 << self.q.scale)));
+        let minus = self.gate().neg(ctx, scaled);
+        self.gate().select(ctx, scaled, minus, non_negative)
+    }
+
     /// A bit that is 1 iff `x ≥ 0`, for `|x| < 2^(bits-1)`.
     pub fn is_non_negative(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>) -> AssignedValue<Fr> {
         let non_negative = from_field(x.value()) >= 0;
@@ -433,6 +494,63 @@ pub(crate) mod tests {
         let tampered = q.cell.unwrap().offset;
         ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(to_field(4));
         assert!(!mock_ok(builder, chip));
+    }
+
+    #[test]
+    fn a_boolean_input_is_a_bit_tied_to_its_number() {
+        // Scale 2^4: 0 and 16 are false and true; 8 (one half) is no boolean.
+        for (x, bit) in [(0i128, Some(0)), (16, Some(1)), (8, None)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(x));
+            let b = chip.to_boolean(ctx, x, "input", 3);
+            match bit {
+                Some(bit) => {
+                    assert_eq!(from_field(b.value()), bit);
+                    assert!(chip.violation.is_none());
+                    assert!(mock_ok(builder, chip));
+                }
+                None => {
+                    let violation = chip.violation.take();
+                    assert!(matches!(violation, Some(Error::NotBoolean { position: 3, value: 0.5, .. })));
+                    assert!(!mock_ok(builder, chip));
+                }
+            }
+        }
+        // The bit must match the number: true claimed for 0 violates the constraints.
+        let (mut builder, mut chip) = chip_and_builder();
+        let ctx = builder.main(0);
+        let x = ctx.load_witness(Fr::ZERO);
+        let b = chip.to_boolean(ctx, x, "input", 0);
+        ctx.advice[b.cell.unwrap().offset] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(Fr::ONE);
+        assert!(!mock_ok(builder, chip));
+    }
+
+    #[test]
+    fn an_integer_input_is_a_bounded_whole_number() {
+        // Scale 2^4, 12 bits: 2 and −3 are whole; 1.5 is not; 2^7 is out of the 12 − 4 bits.
+        for (value, ok) in [(32i128, true), (-48, true), (24, false), (1 << 11, false)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let x = ctx.load_witness(to_field(value));
+            chip.assert_integer(ctx, x, "input", 0);
+            assert_eq!(chip.violation.is_none(), ok, "{value}");
+            assert_eq!(mock_ok(builder, chip), ok, "{value}");
+        }
+    }
+
+    #[test]
+    fn integer_division_truncates_toward_zero() {
+        // At scale 2^4: 7 / 2 = 3, −7 / 2 = −3 (not ⌊−3.5⌋ = −4), −8 / 2 = −4, 1 / 3 = 0.
+        for (x, d, expected) in [(7i128, 2i128, 3i128), (-7, 2, -3), (-8, 2, -4), (1, 3, 0)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let (x, d) = (ctx.load_witness(to_field(x << 4)), ctx.load_witness(to_field(d << 4)));
+            let q = chip.divide_integers(ctx, x, d);
+            assert_eq!(from_field(q.value()), expected << 4);
+            assert!(chip.violation.is_none());
+            assert!(mock_ok(builder, chip));
+        }
     }
 
     #[test]

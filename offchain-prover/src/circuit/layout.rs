@@ -307,11 +307,22 @@ pub fn lay_out(
                         BinaryKind::Div => {
                             chip.divide(ctx, Division { x: a[i], d: b[j], shift: scale, d_bits: chip.q.bits - 1 })
                         }
+                        BinaryKind::IntDiv => chip.divide_integers(ctx, a[i], b[j]),
                         BinaryKind::Max => chip.max_min(ctx, a[i], b[j], true),
                         BinaryKind::Min => chip.max_min(ctx, a[i], b[j], false),
                         // Booleans are constrained bits (comparison results), so these stay bits.
                         BinaryKind::And => gate.mul(ctx, a[i], b[j]),
                         BinaryKind::Or => gate.or(ctx, a[i], b[j]),
+                        // a ⊕ b = a + b·(1 − 2a).
+                        BinaryKind::Xor => {
+                            let one_minus_2a = gate.mul_add(
+                                ctx,
+                                a[i],
+                                QuantumCell::Constant(-Fr::from(2)),
+                                QuantumCell::Constant(Fr::one()),
+                            );
+                            gate.mul_add(ctx, b[j], one_minus_2a, a[i])
+                        }
                         BinaryKind::Eq => gate.is_equal(ctx, a[i], b[j]),
                         BinaryKind::Ge => {
                             let d = gate.sub(ctx, a[i], b[j]);
@@ -355,6 +366,19 @@ pub fn lay_out(
                 windows.iter().map(|w| pool(ctx, chip, &x, w, *kind == PoolKind::Max)).collect()
             }
             Op::Not => operand(0).iter().map(|&b| gate.not(ctx, b)).collect(),
+            Op::ToBoolean => {
+                let input = &graph.nodes[node.inputs[0]].name;
+                let x = operand(0).clone();
+                x.into_iter().enumerate().map(|(position, x)| chip.to_boolean(ctx, x, input, position)).collect()
+            }
+            Op::Integer => {
+                let input = &graph.nodes[node.inputs[0]].name;
+                let x = operand(0).clone();
+                for (position, &x) in x.iter().enumerate() {
+                    chip.assert_integer(ctx, x, input, position);
+                }
+                x
+            }
             Op::FromBoolean => {
                 let one = QuantumCell::Constant(to_field(1i128 << scale));
                 operand(0).iter().map(|&b| gate.mul(ctx, b, one)).collect()

@@ -43,6 +43,9 @@ pub enum BinaryKind {
     Mul,
     /// Division by positive values (a divisor that is not is refused before proving).
     Div,
+    /// Division of integers by positive integers, truncated toward zero as tract (and Rust)
+    /// divides integers.
+    IntDiv,
     Max,
     Min,
     /// Comparisons yield booleans (0 or 1, unscaled), which only [`Op::Select`], the logical
@@ -54,6 +57,7 @@ pub enum BinaryKind {
     /// Logical operations on booleans.
     And,
     Or,
+    Xor,
 }
 
 /// A reduction over a window of input elements.
@@ -90,6 +94,11 @@ pub enum Op {
     Not,
     /// A boolean as a number (0 or 1 at the activation scale).
     FromBoolean,
+    /// A number that must be exactly 0 or 1 (at the activation scale) as a boolean: a boolean
+    /// model input, which the instances carry as a number like every input.
+    ToBoolean,
+    /// The input's numbers, each constrained to be a whole number: an integer model input.
+    Integer,
     /// Normalised exponentials within each group of input elements:
     /// `out[i] = exp(in[i] − max) / Σ exp(in[j] − max)`, with `max` and the sum over the group of
     /// `i`; `exp` is lookup table `table`.

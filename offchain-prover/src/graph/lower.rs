@@ -68,6 +68,7 @@ const BINARY: &[(&str, BinaryKind)] = &[
     ("Eq", BinaryKind::Eq),
     ("And", BinaryKind::And),
     ("Or", BinaryKind::Or),
+    ("Xor", BinaryKind::Xor),
 ];
 /// Comparisons whose operands tract's names give in the opposite order.
 const SWAPPED_COMPARISONS: &[(&str, BinaryKind)] = &[("LT", BinaryKind::Gt), ("LTE", BinaryKind::Ge)];
@@ -138,18 +139,23 @@ pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
         lowering.node(id)?;
     }
     for outlet in model.output_outlets().map_err(tract_err)? {
-        match lowering.values.get(outlet) {
-            Some(&Value::Node(n)) if lowering.graph.booleans.contains(&n) => {
+        match lowering.values.get(outlet).cloned() {
+            Some(Value::Node(n)) if lowering.graph.booleans.contains(&n) => {
                 // Outputs are fixed-point numbers, so a boolean output is published as 0 or 1.
                 let node = &lowering.graph.nodes[n];
                 let (name, shape) = (format!("{}.as_number", node.name), node.shape.clone());
                 lowering.graph.nodes.push(Node { name, op: Op::FromBoolean, inputs: vec![n], shape });
                 lowering.graph.outputs.push(lowering.graph.nodes.len() - 1);
             }
-            Some(Value::Node(n)) => lowering.graph.outputs.push(*n),
+            Some(Value::Node(n)) => lowering.graph.outputs.push(n),
+            // A constant output (arange) is a tensor of parameters: the commitment binds it.
+            Some(Value::Const(_)) => {
+                let n = lowering.operand(*outlet, ParamRole::Activation)?;
+                lowering.graph.outputs.push(n);
+            }
             _ => {
                 let node = &model.node(outlet.node);
-                return Err(unsupported(node, "a constant model output"));
+                return Err(unsupported(node, "an output that is not computed"));
             }
         }
     }
@@ -367,7 +373,17 @@ impl Lowering<'_> {
         let lowered =
             if let Some(index) = self.model.input_outlets().map_err(tract_err)?.iter().position(|o| o.node == id) {
                 self.graph.input_shapes.push(shape_of(self.model, outlet)?);
-                self.push(node, Op::Input(index), vec![])?
+                let input = self.push(node, Op::Input(index), vec![])?;
+                let shape = self.graph.nodes[input].shape.clone();
+                match self.datum_type(outlet)? {
+                    DatumType::Bool => {
+                        self.push_step(format!("{}.as_boolean", node.name), Op::ToBoolean, vec![input], shape)
+                    }
+                    dt if dt.is_integer() => {
+                        self.push_step(format!("{}.whole", node.name), Op::Integer, vec![input], shape)
+                    }
+                    _ => input,
+                }
             } else if let Some((slot, values)) = self.computed_index(node)? {
                 self.index(node, slot, values)?
             } else if DATA_MOVEMENT.contains(&name) {
@@ -394,6 +410,8 @@ impl Lowering<'_> {
             } else if name == "Not" {
                 let x = self.operand(node.inputs[0], ParamRole::Activation)?;
                 self.push(node, Op::Not, vec![x])?
+            } else if name == "ShiftLeft" {
+                self.shift_left(node)?
             } else if name == "Cast" {
                 self.cast(node)?
             } else if name == "Softmax" {
@@ -424,10 +442,12 @@ impl Lowering<'_> {
                 return Err(unsupported(node, "compares a boolean with a number"));
             }
             Op::Binary { kind: BinaryKind::Gt | BinaryKind::Ge | BinaryKind::Eq, .. } => true,
-            Op::Binary { kind: BinaryKind::And | BinaryKind::Or, .. } | Op::Not if !all_boolean => {
+            Op::Binary { kind: BinaryKind::And | BinaryKind::Or | BinaryKind::Xor, .. } | Op::Not if !all_boolean => {
                 return Err(unsupported(node, "a logical operation on numbers"));
             }
-            Op::Binary { kind: BinaryKind::And | BinaryKind::Or, .. } | Op::Not => true,
+            Op::Binary { kind: BinaryKind::And | BinaryKind::Or | BinaryKind::Xor, .. } | Op::Not | Op::ToBoolean => {
+                true
+            }
             Op::Gather { .. } if boolean_inputs > 0 => {
                 if !all_boolean {
                     return Err(unsupported(node, "mixes booleans and numbers"));
@@ -519,6 +539,26 @@ impl Lowering<'_> {
             (from, to) if from.is_float() && to.is_integer() && self.only_indexes(node) => self.same(node, x),
             _ => Err(unsupported(node, &format!("a cast from {from:?} to {to:?}"))),
         }
+    }
+
+    /// `x << c` of integers by constant amounts, which tract makes of a product by a power of
+    /// two: `x · 2^c`, exact, as integer coefficients need no rescaling.
+    fn shift_left(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let Some(Value::Const(amounts)) = self.values.get(&node.inputs[1]).cloned() else {
+            return Err(unsupported(node, "a shift by computed amounts"));
+        };
+        let amount_shape = amounts.shape().to_vec();
+        let amounts = to_f32s(&amounts)?;
+        if amounts.iter().any(|&c| !(0.0..=62.0).contains(&c)) {
+            return Err(unsupported(node, "a shift amount outside 0..=62"));
+        }
+        let x = self.operand(node.inputs[0], ParamRole::Activation)?;
+        let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
+        let x_index = broadcast_index(node, &self.graph.nodes[x].shape, &shape)?;
+        let amount_index = broadcast_index(node, &amount_shape, &shape)?;
+        let rows =
+            x_index.iter().zip(amount_index).map(|(&i, c)| vec![(i, Coeff::Const(2f32.powf(amounts[c])))]).collect();
+        self.push(node, Op::Linear { rows, bias: vec![None; shape.iter().product()] }, vec![x])
     }
 
     /// `node` as a copy of `x`.
@@ -971,6 +1011,10 @@ impl Lowering<'_> {
         if node.inputs.len() != 2 {
             return Err(unsupported(node, "expected two operands"));
         }
+        let kind = match kind {
+            BinaryKind::Div if node.outputs[0].fact.datum_type.is_integer() => BinaryKind::IntDiv,
+            kind => kind,
+        };
         let role = if kind == BinaryKind::Mul { ParamRole::Weight } else { ParamRole::Activation };
         let (first, second) = if swapped { (1, 0) } else { (0, 1) };
         let lhs = self.operand(node.inputs[first], role)?;
@@ -1071,6 +1115,52 @@ mod tests {
         }
         model.select_output_outlets(&outputs).unwrap();
         model
+    }
+
+    /// `Xor(b, other)` of a boolean input `b`, with `other` the input itself or a constant.
+    fn logic(with_constant: bool) -> TypedModel {
+        let mut model = TypedModel::default();
+        let b = model.add_source("b", bool::fact([2])).unwrap();
+        let other = if with_constant { model.add_const("mask", tensor1(&[true, false])).unwrap() } else { b };
+        let xor = model.wire_node("xor", tract_onnx::tract_core::ops::logic::xor(), &[b, other]).unwrap();
+        model.select_output_outlets(&xor).unwrap();
+        model
+    }
+
+    #[test]
+    fn a_boolean_input_is_a_bit_and_a_boolean_constant_is_refused_in_logic() {
+        let graph = lower(&logic(false)).unwrap();
+        let ops: Vec<_> = graph.nodes.iter().map(|n| (n.name.as_str(), &n.op)).collect();
+        assert!(matches!(ops[..2], [("b", Op::Input(0)), ("b.as_boolean", Op::ToBoolean)]), "{ops:?}");
+        assert!(matches!(ops[2], ("xor", Op::Binary { kind: BinaryKind::Xor, .. })), "{ops:?}");
+        assert!(graph.booleans.contains(&1) && graph.booleans.contains(&2));
+        assert!(matches!(ops[3], ("xor.as_number", Op::FromBoolean)), "{ops:?}");
+        // Constants are parameters, numbers to the circuit.
+        match lower(&logic(true)) {
+            Err(Error::UnsupportedOp { op, detail, .. }) => {
+                assert_eq!(op, "Xor");
+                assert!(detail.contains("a logical operation on numbers"), "{detail}");
+            }
+            other => panic!("expected the constant refused, got {:?}", other.map(|g| g.nodes.len())),
+        }
+    }
+
+    #[test]
+    fn a_panic_inside_a_probe_is_an_unsupported_operator() {
+        // tract's GatherElements indexes with its operand's values off its last axis, and
+        // panics where one is out of range.
+        let mut model = TypedModel::default();
+        let data = model.add_source("data", f32::fact([2, 3])).unwrap();
+        let indices = model.add_const("indices", tensor2(&[[5i64, 0, 0]])).unwrap();
+        let gathered = model.wire_node("gather", GatherElements::new(0), &[data, indices]).unwrap();
+        let probe = tvec![tensor2(&[[1f32, 2., 3.], [4., 5., 6.]]), tensor2(&[[5i64, 0, 0]])];
+        match eval(model.node(gathered[0].node), probe) {
+            Err(Error::UnsupportedOp { node, detail, .. }) => {
+                assert_eq!(node, "gather");
+                assert!(detail.contains("operator fails on probe inputs"), "{detail}");
+            }
+            other => panic!("expected the panic reported as an error, got {other:?}"),
+        }
     }
 
     #[test]

@@ -40,7 +40,14 @@ impl Model {
                     d.concretize().and_then(|d| d.to_i64().ok()).and_then(|d| usize::try_from(d).ok()).unwrap_or(1)
                 })
                 .collect::<Vec<_>>();
-            model.set_input_fact(i, f32::fact(shape).into()).map_err(malformed)?;
+            // Inputs keep the type they declare, which the operators reading them expect (logic
+            // on booleans, integer arithmetic, constants of the same precision); a model that
+            // leaves it open takes f32.
+            let datum_type = match fact.datum_type.concretize() {
+                Some(dt) if dt == DatumType::Bool || dt == DatumType::F64 || dt.is_integer() => dt,
+                _ => DatumType::F32,
+            };
+            model.set_input_fact(i, InferenceFact::dt_shape(datum_type, shape)).map_err(malformed)?;
         }
         let typed = model.into_typed().map_err(malformed)?;
         // Decluttering normalises operators (Gemm and MatMul into EinSum, ...); where one of its
@@ -59,16 +66,29 @@ impl Model {
     /// Runs the float reference on `input`: the model's outputs, flattened.
     pub fn run_float(&self, input: &InputData) -> Result<Vec<Vec<f64>>> {
         input.check_shapes(&self.graph.input_shapes)?;
+        let inputs = self.typed.input_outlets().map_err(tract_err)?;
         let tensors = input
             .input_data
             .iter()
             .zip(&self.graph.input_shapes)
-            .map(|(row, shape)| {
+            .zip(inputs)
+            .map(|((row, shape), outlet)| {
                 let data = row.iter().map(|&v| v as f32).collect::<Vec<_>>();
-                Tensor::from_shape(shape, &data).map(TValue::from)
+                let datum_type = self.typed.outlet_fact(*outlet).map_err(tract_err)?.datum_type;
+                let input = || self.typed.node(outlet.node).name.clone();
+                if datum_type == DatumType::Bool {
+                    if let Some((position, &value)) = row.iter().enumerate().find(|(_, &v)| v != 0.0 && v != 1.0) {
+                        return Err(Error::NotBoolean { input: input(), position, value });
+                    }
+                } else if datum_type.is_integer() {
+                    if let Some((position, &value)) = row.iter().enumerate().find(|(_, v)| v.fract() != 0.0) {
+                        return Err(Error::NotInteger { input: input(), position, value });
+                    }
+                }
+                let tensor = Tensor::from_shape(shape, &data).map_err(tract_err)?;
+                Ok(tensor.cast_to_dt(datum_type).map_err(tract_err)?.into_owned().into())
             })
-            .collect::<TractResult<TVec<_>>>()
-            .map_err(tract_err)?;
+            .collect::<Result<TVec<TValue>>>()?;
         let outputs = self.typed.clone().into_runnable().and_then(|plan| plan.run(tensors)).map_err(tract_err)?;
         outputs.iter().map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect())).collect()
     }
