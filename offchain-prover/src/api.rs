@@ -318,6 +318,8 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
         let built = compiled.build(CircuitBuilderStage::Keygen, visibility, &calibration, Fr::zero())?;
         let params = downsized(&srs, built.circuit.params.k());
         let pk = pfsys::keygen(&params, &built.circuit)?;
+        let shape = pfsys::ProofShape::of(pk.get_vk());
+        tracing::debug!(visibility = visibility.name(), proof_bytes = shape.bytes(), ?shape, "keys generated");
         compiled.settings.variant_mut(visibility).break_points = Some(built.circuit.builder.break_points());
         std::fs::write(compiled.dir.vk(visibility), pfsys::vk_to_bytes(pk.get_vk()))
             .map_err(Error::io(compiled.dir.vk(visibility)))?;

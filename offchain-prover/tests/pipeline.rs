@@ -37,10 +37,21 @@ fn assert_accurate(model: &str, proof: &ProofFile) {
     }
 }
 
+/// The vk's constraint system says where every byte of a public-input `proof` goes.
+fn assert_shape_gives_size(model: &'static str, proof: &ProofFile) {
+    let dir = artifacts(model);
+    let settings = zkml_prover::artifacts::ArtifactDir(dir.into()).load_settings().unwrap();
+    let vk = zkml_prover::api::load_vk(dir, &settings, Visibility::Public).unwrap();
+    let shape = zkml_prover::pfsys::ProofShape::of(&vk);
+    assert_eq!(shape.bytes(), proof.proof_bytes().unwrap().len(), "{model}: {shape:?}");
+}
+
 #[test]
 fn mlp_proves_and_verifies_with_accurate_outputs() {
     let proof = proof("1l_mlp", Visibility::Public);
     verify(artifacts("1l_mlp"), &proof).unwrap();
+    // One gate column, its lookups in place.
+    assert_shape_gives_size("1l_mlp", &proof);
     assert_accurate("1l_mlp", &proof);
     // Instances: commitment, 3 inputs, 4 outputs, binding.
     assert_eq!(proof.instances.len(), 1 + 3 + 4 + 1);
@@ -362,6 +373,8 @@ fn larger_milestone_models_prove_and_verify_accurately() {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_accurate(model, &proof);
+        // Several gate columns, lookups in columns of their own.
+        assert_shape_gives_size(model, &proof);
     }
 }
 
