@@ -273,7 +273,7 @@ fn milestone_models_prove_and_verify_accurately() {
 #[test]
 fn further_operators_prove_and_verify_accurately() {
     let models = ["1l_where", "less", "1l_gelu_noappx", "1l_lppool", "1l_powf", "1l_upsample", "tril", "triu"];
-    let more = ["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk", "general_exp", "arange"];
+    let more = ["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk", "general_exp", "arange", "linear_svc"];
     for model in models.into_iter().chain(more) {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
