@@ -85,9 +85,11 @@ pub struct Settings {
     pub private: Variant,
 }
 
-/// Version 3: one lookup table for range checks and functions, read in place by a single gate
-/// column. (2: Poseidon in three columns, sign-split range checks, per-kind parameter widths.)
-pub const SETTINGS_VERSION: u32 = 4;
+/// Version 5: inputs keep their declared types, so the circuits of boolean and integer inputs
+/// constrain them (bits, whole numbers). (3: one lookup table for range checks and functions,
+/// read in place by a single gate column; 2: Poseidon in three columns, sign-split range checks,
+/// per-kind parameter widths.)
+pub const SETTINGS_VERSION: u32 = 5;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 
 impl Settings {
