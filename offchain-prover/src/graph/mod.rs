@@ -73,7 +73,6 @@ impl Model {
             .zip(&self.graph.input_shapes)
             .zip(inputs)
             .map(|((row, shape), outlet)| {
-                let data = row.iter().map(|&v| v as f32).collect::<Vec<_>>();
                 let datum_type = self.typed.outlet_fact(*outlet).map_err(tract_err)?.datum_type;
                 let input = || self.typed.node(outlet.node).name.clone();
                 if datum_type == DatumType::Bool {
@@ -85,7 +84,8 @@ impl Model {
                         return Err(Error::NotInteger { input: input(), position, value });
                     }
                 }
-                let tensor = Tensor::from_shape(shape, &data).map_err(tract_err)?;
+                // From the file's doubles: a double input loses no precision on the way.
+                let tensor = Tensor::from_shape(shape, row).map_err(tract_err)?;
                 Ok(tensor.cast_to_dt(datum_type).map_err(tract_err)?.into_owned().into())
             })
             .collect::<Result<TVec<TValue>>>()?;
