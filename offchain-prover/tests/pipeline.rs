@@ -29,8 +29,13 @@ fn proof(model: &'static str, visibility: Visibility) -> ProofFile {
     prove(artifacts(model), &input(model), fr_from_hex("0x1234").unwrap(), visibility).unwrap()
 }
 
+/// tract's float outputs of corpus `model` on `input`.
+fn reference(model: &str, input: &InputData) -> Vec<Vec<f64>> {
+    run(&zkml_prover::corpus::model(model).join("network.onnx"), input).unwrap()
+}
+
 fn assert_accurate(model: &str, proof: &ProofFile) {
-    let reference = run(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model)).unwrap();
+    let reference = reference(model, &input(model));
     let bound = accuracy_bound(&reference);
     for (p, r) in proof.outputs.iter().flatten().zip(reference.iter().flatten()) {
         assert!((p - r).abs() <= bound, "{model}: proved {p} vs float {r} (bound {bound})");
@@ -321,8 +326,6 @@ fn tree_ensembles_and_computed_indices_prove_and_verify_accurately() {
 /// exact, and a value that is neither 0 nor 1 is refused before proving.
 #[test]
 fn boolean_inputs_prove_and_verify_exactly() {
-    let reference =
-        |model: &str, input: &InputData| run(&zkml_prover::corpus::model(model).join("network.onnx"), input).unwrap();
     let proof = proof("boolean", Visibility::Public);
     verify(artifacts("boolean"), &proof).unwrap();
     assert_eq!(proof.outputs, reference("boolean", &input("boolean")));
@@ -356,8 +359,7 @@ fn integer_inputs_prove_and_verify_exactly() {
     for model in ["integer_div", "bitshift"] {
         let proof = proof(model, Visibility::Public);
         verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        let reference = run(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model)).unwrap();
-        assert_eq!(proof.outputs, reference, "{model}");
+        assert_eq!(proof.outputs, reference(model, &input(model)), "{model}");
     }
     let mut fractional = input("integer_div");
     fractional.input_data[0][4] = 2.5;

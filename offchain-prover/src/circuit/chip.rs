@@ -101,12 +101,12 @@ impl FixedPointChip {
         let bits = bit_length(value.unsigned_abs()) + 1;
         let seen = if table { &mut self.ranges.table_bits } else { &mut self.ranges.value_bits };
         *seen = (*seen).max(bits);
-        if bits > bound_bits && self.violation.is_none() {
-            self.violation = Some(Error::OutOfRange {
-                node: self.node.clone(),
+        if bits > bound_bits {
+            self.violate(|chip| Error::OutOfRange {
+                node: chip.node.clone(),
                 value,
                 bound: 1i128 << (bound_bits - 1).min(126),
-                scale: self.q.scale,
+                scale: chip.q.scale,
             });
         }
     }
@@ -200,9 +200,11 @@ impl FixedPointChip {
     pub fn divide(&mut self, ctx: &mut Context<Fr>, division: Division) -> AssignedValue<Fr> {
         let Division { x, d, shift, d_bits } = division;
         let (numerator, divisor) = (from_field(x.value()) << shift, from_field(d.value()));
-        if divisor <= 0 && self.violation.is_none() {
-            let value = dequantize(divisor, self.q.scale);
-            self.violation = Some(Error::NonPositiveDivisor { node: self.node.clone(), value });
+        if divisor <= 0 {
+            self.violate(|chip| Error::NonPositiveDivisor {
+                node: chip.node.clone(),
+                value: dequantize(divisor, chip.q.scale),
+            });
         }
         self.record(divisor, d_bits + 1, false);
         let (y, r) = (numerator.div_euclid(divisor.max(1)), numerator.rem_euclid(divisor.max(1)));
@@ -229,6 +231,21 @@ impl FixedPointChip {
         y
     }
 
+    /// Records the layout's violation, unless an earlier one was found: the first value outside
+    /// what the circuit proves is the one reported.
+    fn violate(&mut self, error: impl FnOnce(&Self) -> Error) {
+        if self.violation.is_none() {
+            self.violation = Some(error(self));
+        }
+    }
+
+    /// Lays out `n · 2^scale = x` for the unscaled witness `n`, and returns `n`'s cell.
+    fn unscaled(&self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, n: Fr) -> AssignedValue<Fr> {
+        let one = Constant(to_field(1i128 << self.q.scale));
+        ctx.assign_region([Constant(Fr::ZERO), Witness(n), one, Existing(x)], [0]);
+        ctx.get(-3)
+    }
+
     /// `x` as a constrained bit `b` with `b · 2^scale = x`, for an `x` that must be 0 or 1 at the
     /// activation scale: element `position` of boolean input `input`. Any other value is recorded
     /// as a violation, so it is refused before proving.
@@ -241,13 +258,15 @@ impl FixedPointChip {
     ) -> AssignedValue<Fr> {
         let one = 1i128 << self.q.scale;
         let v = from_field(x.value());
-        if v != 0 && v != one && self.violation.is_none() {
-            let value = dequantize(v, self.q.scale);
-            self.violation = Some(Error::NotBoolean { input: input.into(), position, value });
+        if v != 0 && v != one {
+            self.violate(|chip| Error::NotBoolean {
+                input: input.into(),
+                position,
+                value: dequantize(v, chip.q.scale),
+            });
         }
-        let b = ctx.load_witness(Fr::from(u64::from(v == one)));
+        let b = self.unscaled(ctx, x, Fr::from(u64::from(v == one)));
         self.gate().assert_bit(ctx, b);
-        ctx.assign_region([Constant(Fr::ZERO), Existing(b), Constant(to_field(one)), Existing(x)], [0]);
         b
     }
 
@@ -257,16 +276,10 @@ impl FixedPointChip {
     pub fn assert_integer(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, input: &str, position: usize) {
         let scale = self.q.scale;
         let v = from_field(x.value());
-        if v.rem_euclid(1 << scale) != 0 && self.violation.is_none() {
-            let value = dequantize(v, scale);
-            self.violation = Some(Error::NotInteger { input: input.into(), position, value });
+        if v.rem_euclid(1 << scale) != 0 {
+            self.violate(|_| Error::NotInteger { input: input.into(), position, value: dequantize(v, scale) });
         }
-        let n = v >> scale;
-        ctx.assign_region(
-            [Constant(Fr::ZERO), Witness(to_field(n)), Constant(to_field(1i128 << scale)), Existing(x)],
-            [0],
-        );
-        let n = ctx.get(-3);
+        let n = self.unscaled(ctx, x, to_field(v >> scale));
         let bits = self.q.bits - scale;
         self.record(from_field(n.value()), bits, false);
         self.check_signed(ctx, n, bits);
@@ -326,9 +339,12 @@ impl FixedPointChip {
     pub fn one_hot(&mut self, ctx: &mut Context<Fr>, x: AssignedValue<Fr>, n: usize) -> Vec<AssignedValue<Fr>> {
         let value = from_field(x.value());
         let in_range = value.rem_euclid(1 << self.q.scale) == 0 && (0..n as i128).contains(&(value >> self.q.scale));
-        if !in_range && self.violation.is_none() {
-            let value = dequantize(value, self.q.scale);
-            self.violation = Some(Error::IndexOutOfRange { node: self.node.clone(), value, len: n });
+        if !in_range {
+            self.violate(|chip| Error::IndexOutOfRange {
+                node: chip.node.clone(),
+                value: dequantize(value, chip.q.scale),
+                len: n,
+            });
         }
         let bits: Vec<_> =
             (0..n).map(|v| self.gate().is_equal(ctx, x, Constant(to_field((v as i128) << self.q.scale)))).collect();

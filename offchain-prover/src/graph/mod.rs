@@ -67,28 +67,32 @@ impl Model {
     pub fn run_float(&self, input: &InputData) -> Result<Vec<Vec<f64>>> {
         input.check_shapes(&self.graph.input_shapes)?;
         let inputs = self.typed.input_outlets().map_err(tract_err)?;
-        let tensors = input
-            .input_data
-            .iter()
-            .zip(&self.graph.input_shapes)
-            .zip(inputs)
-            .map(|((row, shape), outlet)| {
-                let datum_type = self.typed.outlet_fact(*outlet).map_err(tract_err)?.datum_type;
-                let input = || self.typed.node(outlet.node).name.clone();
-                if datum_type == DatumType::Bool {
-                    if let Some((position, &value)) = row.iter().enumerate().find(|(_, &v)| v != 0.0 && v != 1.0) {
-                        return Err(Error::NotBoolean { input: input(), position, value });
+        let tensors =
+            input
+                .input_data
+                .iter()
+                .zip(&self.graph.input_shapes)
+                .zip(inputs)
+                .map(|((row, shape), outlet)| {
+                    let datum_type = self.typed.outlet_fact(*outlet).map_err(tract_err)?.datum_type;
+                    let first = |bad: fn(f64) -> bool| row.iter().copied().enumerate().find(|&(_, v)| bad(v));
+                    let input = || self.typed.node(outlet.node).name.clone();
+                    let invalid =
+                        match datum_type {
+                            DatumType::Bool => first(|v| v != 0.0 && v != 1.0)
+                                .map(|(position, value)| Error::NotBoolean { input: input(), position, value }),
+                            dt if dt.is_integer() => first(|v| v.fract() != 0.0)
+                                .map(|(position, value)| Error::NotInteger { input: input(), position, value }),
+                            _ => None,
+                        };
+                    if let Some(error) = invalid {
+                        return Err(error);
                     }
-                } else if datum_type.is_integer() {
-                    if let Some((position, &value)) = row.iter().enumerate().find(|(_, v)| v.fract() != 0.0) {
-                        return Err(Error::NotInteger { input: input(), position, value });
-                    }
-                }
-                // From the file's doubles: a double input loses no precision on the way.
-                let tensor = Tensor::from_shape(shape, row).map_err(tract_err)?;
-                Ok(tensor.cast_to_dt(datum_type).map_err(tract_err)?.into_owned().into())
-            })
-            .collect::<Result<TVec<TValue>>>()?;
+                    // From the file's doubles: a double input loses no precision on the way.
+                    let tensor = Tensor::from_shape(shape, row).map_err(tract_err)?;
+                    Ok(tensor.cast_to_dt(datum_type).map_err(tract_err)?.into_owned().into())
+                })
+                .collect::<Result<TVec<TValue>>>()?;
         let outputs = self.typed.clone().into_runnable().and_then(|plan| plan.run(tensors)).map_err(tract_err)?;
         outputs.iter().map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect())).collect()
     }
