@@ -34,6 +34,8 @@ pub enum Error {
     NonPositiveDivisor { node: String, value: f64 },
     #[error("index {value} at node `{node}` is not a whole number in 0..{len}")]
     IndexOutOfRange { node: String, value: f64, len: usize },
+    #[error("two updates at node `{node}` write output element {position}, whose result ONNX leaves undefined")]
+    IndexCollision { node: String, position: usize },
     #[error("`{function}` at node `{node}` is undefined or overflows at input {input}")]
     FunctionUndefined { function: String, node: String, input: f64 },
     #[error("no fixed-point scale keeps the error within the accuracy bound: best max error {error} > bound {bound}")]

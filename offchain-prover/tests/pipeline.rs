@@ -148,28 +148,11 @@ fn bad_inputs_fail_with_clear_errors() {
 }
 
 #[test]
-fn malformed_and_unsupported_models_are_named() {
+fn a_malformed_model_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let err = compile(&zkml_prover::corpus::model("smallworm").join("network.onnx"), &input("1l_mlp"), tmp.path())
         .unwrap_err();
     assert!(matches!(err, Error::MalformedModel { .. }), "{err}");
-    let err = compile(&zkml_prover::corpus::model("gru").join("network.onnx"), &input("gru"), tmp.path()).unwrap_err();
-    match err {
-        Error::UnsupportedOp { op, node, .. } => {
-            assert_eq!(op, "GruEpilogue");
-            assert_eq!(node, "/GRU.gru_cell");
-        }
-        other => panic!("expected an unsupported operator, got {other}"),
-    }
-    // Scattering to indices that an input gives is refused with the operator's name.
-    let model_path = zkml_prover::corpus::model("scatter_elements").join("network.onnx");
-    match compile(&model_path, &input("scatter_elements"), tmp.path()).unwrap_err() {
-        Error::UnsupportedOp { op, detail, .. } => {
-            assert_eq!(op, "ScatterElements");
-            assert!(detail.contains("indices computed at run time"), "{detail}");
-        }
-        other => panic!("scatter_elements: expected an unsupported operator, got {other}"),
-    }
 }
 
 #[test]
@@ -319,6 +302,47 @@ fn tree_ensembles_and_computed_indices_prove_and_verify_accurately() {
         Err(Error::NotInteger { position: 7, value, .. }) => assert_eq!(value, 2.5),
         other => panic!("expected a fractional index refused, got {other:?}"),
     }
+}
+
+/// Recurrent models: gru and lstm are one step of tract's fused GRU and LSTM cells, lstm_medium
+/// a `Scan` of five LSTM steps, unrolled, whose weights the model commitment binds once.
+#[test]
+fn recurrent_models_prove_and_verify_accurately() {
+    for model in ["gru", "lstm", "lstm_medium"] {
+        let proof = proof(model, Visibility::Public);
+        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
+        assert_accurate(model, &proof);
+    }
+}
+
+/// Writes at indices an input gives: scatter_elements writes 30 updates along an axis of 9
+/// (its inputs are the data, the indices and the updates), scatter_nd 4 updates into a constant
+/// of 8 by indices its first input gives. Two updates at one position, or an index outside the
+/// data, are refused before proving.
+#[test]
+fn scatters_to_computed_indices_prove_and_verify_exactly() {
+    for model in ["scatter_elements", "scatter_nd"] {
+        let proof = proof(model, Visibility::Public);
+        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
+        assert_accurate(model, &proof);
+    }
+    let with_indices = |model: &'static str, slot: usize, indices: &[(usize, f64)]| {
+        let mut input = input(model);
+        for &(position, index) in indices {
+            input.input_data[slot][position] = index;
+        }
+        prove(artifacts(model), &input, fr_from_hex("0x1234").unwrap(), Visibility::Public)
+    };
+    let collide = with_indices("scatter_nd", 0, &[(0, 3.0), (1, 3.0)]);
+    assert!(matches!(collide, Err(Error::IndexCollision { .. })), "{collide:?}");
+    // Past the end is past the calibrated range of the input, so the index out of range is
+    // before the start.
+    match with_indices("scatter_nd", 0, &[(0, -1.0)]) {
+        Err(Error::IndexOutOfRange { value, len: 8, .. }) => assert_eq!(value, -1.0),
+        other => panic!("expected an index out of range, got {other:?}"),
+    }
+    let past_the_end = with_indices("scatter_nd", 0, &[(0, 8.0)]);
+    assert!(matches!(past_the_end, Err(Error::OutOfRange { .. })), "{past_the_end:?}");
 }
 
 /// Models of boolean inputs (boolean: `And` and `Xor`; bitwise_ops: `Or` and `Not`). The

@@ -353,6 +353,27 @@ impl FixedPointChip {
         bits
     }
 
+    /// `old`, or the update of the one write among `hits` (condition bit, update) whose bit is
+    /// set: `old − hit·old + Σ bit·update`, with `hit = Σ bit` constrained to be a bit. Two
+    /// writes at `position` are a violation.
+    pub fn scatter(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        old: AssignedValue<Fr>,
+        hits: &[(AssignedValue<Fr>, AssignedValue<Fr>)],
+        position: usize,
+    ) -> AssignedValue<Fr> {
+        let hit = self.gate().sum(ctx, hits.iter().map(|&(bit, _)| bit));
+        if *hit.value() != Fr::ZERO && *hit.value() != Fr::ONE {
+            self.violate(|chip| Error::IndexCollision { node: chip.node.clone(), position });
+        }
+        self.gate().assert_bit(ctx, hit);
+        let kept = self.gate().mul_not(ctx, hit, old);
+        let bits = hits.iter().map(|&(bit, _)| Existing(bit));
+        let written = self.gate().inner_product(ctx, bits, hits.iter().map(|&(_, update)| Existing(update)));
+        self.gate().add(ctx, kept, written)
+    }
+
     /// Queues `y = f_table(x)` for lookup; `y` is the claimed value (range-bound by the table).
     pub fn lookup(&mut self, ctx: &mut Context<Fr>, table: usize, x: AssignedValue<Fr>, y: i128) -> AssignedValue<Fr> {
         self.record(from_field(x.value()), self.q.table_bits.max(1), true);
@@ -664,6 +685,33 @@ pub(crate) mod tests {
         let bits = chip.one_hot(ctx, x, 3);
         let tampered = bits[2].cell.unwrap().offset;
         ctx.advice[tampered] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(Fr::ONE);
+        assert!(!mock_ok(builder, chip));
+    }
+
+    #[test]
+    fn scatter_writes_the_one_update_that_hits_and_refuses_two() {
+        // Bits (hits) of two writes at one position: none keeps the old value, one writes its
+        // update, two are a collision.
+        for (bits, expected) in [([0u64, 0], Some(7i128)), ([1, 0], Some(-3)), ([0, 1], Some(11)), ([1, 1], None)] {
+            let (mut builder, mut chip) = chip_and_builder();
+            let ctx = builder.main(0);
+            let old = ctx.load_witness(to_field(7));
+            let updates = [-3, 11].map(|u| ctx.load_witness(to_field(u)));
+            let hits: Vec<_> = bits.iter().zip(updates).map(|(&b, u)| (ctx.load_witness(Fr::from(b)), u)).collect();
+            let out = chip.scatter(ctx, old, &hits, 4);
+            match expected {
+                Some(value) => assert_eq!(from_field(out.value()), value),
+                None => assert!(matches!(chip.violation, Some(Error::IndexCollision { position: 4, .. }))),
+            }
+            assert_eq!(mock_ok(builder, chip), expected.is_some(), "{bits:?}");
+        }
+        // A result that is not the written update breaks the constraints.
+        let (mut builder, mut chip) = chip_and_builder();
+        let ctx = builder.main(0);
+        let (old, update, bit) =
+            (ctx.load_witness(to_field(7)), ctx.load_witness(to_field(-3)), ctx.load_witness(Fr::ONE));
+        let out = chip.scatter(ctx, old, &[(bit, update)], 0);
+        ctx.advice[out.cell.unwrap().offset] = halo2_base::halo2_proofs::plonk::Assigned::Trivial(to_field(7));
         assert!(!mock_ok(builder, chip));
     }
 

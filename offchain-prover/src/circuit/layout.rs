@@ -1,5 +1,7 @@
 //! Lays a lowered model out on the fixed-point chip: one pass over the graph, in order.
 
+use std::collections::HashMap;
+
 use halo2_base::gates::GateInstructions;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::{AssignedValue, Context, QuantumCell};
@@ -7,7 +9,7 @@ use halo2_base::{AssignedValue, Context, QuantumCell};
 use super::chip::{Division, FixedPointChip};
 use super::commit::commit;
 use crate::error::{Error, Result};
-use crate::graph::ir::{BinaryKind, Case, Coeff, Op, ParamRole, PoolKind};
+use crate::graph::ir::{BinaryKind, Case, Coeff, Op, ParamRole, PoolKind, Write};
 use crate::graph::Model;
 use crate::quantize::{bit_length, dequantize, from_field, quantize, to_field};
 use serde::{Deserialize, Serialize};
@@ -416,6 +418,29 @@ pub fn lay_out(
                         gate.inner_product(ctx, bits.iter().map(|&b| QuantumCell::Existing(b)), terms)
                     })
                     .collect()
+            }
+            Op::Scatter { ranges, writes } => {
+                let (data, indices, updates) = (operand(0), operand(1), operand(2));
+                let one_hots: Vec<_> = indices.iter().zip(ranges).map(|(&x, &n)| chip.one_hot(ctx, x, n)).collect();
+                // A write's bit is the product of its conditions' bits, shared by the writes of
+                // one combination of index values (the elements of one `ScatterNd` slice).
+                let mut bits: HashMap<&[(usize, usize)], AssignedValue<Fr>> = HashMap::new();
+                let mut hits = vec![vec![]; data.len()];
+                for (candidates, &update) in writes.iter().zip(updates) {
+                    for Write { conditions, position } in candidates {
+                        let bit = *bits.entry(conditions).or_insert_with(|| {
+                            let mut factors = conditions.iter().map(|&(k, v)| one_hots[k][v]);
+                            let first = factors.next().expect("a write has conditions");
+                            factors.fold(first, |product, bit| gate.mul(ctx, product, bit))
+                        });
+                        hits[*position].push((bit, update));
+                    }
+                }
+                let mut out = data.clone();
+                for (position, hits) in hits.iter().enumerate().filter(|(_, hits)| !hits.is_empty()) {
+                    out[position] = chip.scatter(ctx, data[position], hits, position);
+                }
+                out
             }
             Op::Softmax { groups, table } => {
                 let x = operand(0).clone();

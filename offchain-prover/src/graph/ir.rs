@@ -113,6 +113,21 @@ pub enum Op {
     /// indices, `OneHot`): with `v` the value of element `index[j]` of the first input, a whole
     /// number in `0..cases[j].len()`, `out[j]` is `cases[j][v]`.
     Index { index: Vec<usize>, cases: Vec<Vec<Case>> },
+    /// Writes at indices computed at run time (`ScatterElements` and `ScatterNd` without a
+    /// reduction). The inputs are the data, the indices and the updates; element `k` of the
+    /// indices is a whole number in `0..ranges[k]`. Update `u` lands at the position of the one
+    /// [`Write`] of `writes[u]` whose conditions hold; every other element is the data's. Two
+    /// updates at one position are refused, as ONNX leaves their order undefined.
+    Scatter { ranges: Vec<usize>, writes: Vec<Vec<Write>> },
+}
+
+/// Where [`Op::Scatter`] puts one update for one combination of index values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Write {
+    /// `(k, v)`: element `k` of the indices has value `v`. Never empty.
+    pub conditions: Vec<(usize, usize)>,
+    /// The output element written.
+    pub position: usize,
 }
 
 /// What [`Op::Index`] selects for one value of its index.
@@ -166,6 +181,12 @@ pub enum FunctionOp {
     Rsqrt,
     /// `base^x`: ONNX `Pow` with a constant scalar base.
     PowOf(f32),
+    /// The operator of node `node` of the body of loop `scan` (a `Scan` node of the tract graph).
+    ScanBody { scan: usize, node: usize },
+    /// tract's `sigmoid` (LSTM and GRU gates).
+    Sigmoid,
+    /// tract's `tanh` (LSTM and GRU candidates and cell states).
+    Tanh,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

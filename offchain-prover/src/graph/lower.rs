@@ -24,6 +24,9 @@ use super::ir::{
 use super::{to_f32s, tract_err};
 use crate::error::{Error, Result};
 
+mod recurrent;
+mod scatter;
+
 const DATA_MOVEMENT: &[&str] = &[
     "RmAxis",
     "AddAxis",
@@ -47,9 +50,11 @@ const DATA_MOVEMENT: &[&str] = &[
     "ScatterElements",
     "ScatterNd",
 ];
-/// Data movement whose integer operands are indices: computed indices are refused.
+/// Data movement whose second operand is indices: computed ones are refused (`GatherNd`) or
+/// lowered as writes ([`Lowering::scatter`]).
 const INDEXING: &[&str] = &["GatherNd", "ScatterElements", "ScatterNd"];
-/// Most probes [`Lowering::index`] may take: index elements × index values.
+/// Most probes [`Lowering::index`] may take (index elements × index values), and most writes
+/// [`Lowering::scatter`] may lay out.
 const MAX_INDEX_PROBES: usize = 1 << 16;
 const LINEAR: &[&str] = &["EinSum", "Conv", "SumPool", "Reduce<Sum>", "Deconv"];
 /// Linear reductions of the squares of their input.
@@ -131,10 +136,12 @@ struct Lowering<'a> {
     values: HashMap<OutletId, Value>,
     /// Params already created for (const outlet, role): the index of its first element.
     param_base: HashMap<(OutletId, ParamRole), usize>,
+    /// The `Scan` node whose body `model` is, while a loop is unrolled.
+    scan: Option<usize>,
 }
 
 pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
-    let mut lowering = Lowering { model, graph: Graph::default(), values: HashMap::new(), param_base: HashMap::new() };
+    let mut lowering = Lowering::new(model, Graph::default(), None);
     for id in model.eval_order().map_err(tract_err)? {
         lowering.node(id)?;
     }
@@ -302,7 +309,11 @@ fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= 1e-3 * (1.0 + a.abs().max(b.abs()))
 }
 
-impl Lowering<'_> {
+impl<'a> Lowering<'a> {
+    fn new(model: &'a TypedModel, graph: Graph, scan: Option<usize>) -> Self {
+        Lowering { model, graph, values: HashMap::new(), param_base: HashMap::new(), scan }
+    }
+
     fn push(&mut self, node: &TypedNode, op: Op, inputs: Vec<NodeId>) -> Result<NodeId> {
         let shape = shape_of(self.model, OutletId::new(node.id, 0))?;
         self.graph.nodes.push(Node { name: node.name.clone(), op, inputs, shape });
@@ -360,6 +371,16 @@ impl Lowering<'_> {
     fn node(&mut self, id: usize) -> Result<()> {
         let node = self.model.node(id);
         let outlet = OutletId::new(id, 0);
+        // A loop body's inputs are set before it is lowered.
+        if self.values.contains_key(&outlet) {
+            return Ok(());
+        }
+        if let Some(outputs) = self.multiple_outputs(node)? {
+            for (slot, output) in outputs.into_iter().enumerate() {
+                self.values.insert(OutletId::new(id, slot), Value::Node(output));
+            }
+            return Ok(());
+        }
         if let Some(k) = &node.outputs[0].fact.konst {
             self.values.insert(outlet, Value::Const(k.clone()));
             return Ok(());
@@ -420,6 +441,8 @@ impl Lowering<'_> {
                 self.rms_norm(node)?
             } else if name == "Topk" {
                 self.top_k(node)?
+            } else if name == "GruEpilogue" {
+                self.gru_cell(node)?
             } else if let Some(base) = self.constant_base(node)? {
                 let x = self.operand(node.inputs[1], ParamRole::Activation)?;
                 self.look_up(node, x, Function { name: "Pow".into(), op: FunctionOp::PowOf(base), addend: 0.0 })?
@@ -428,7 +451,8 @@ impl Lowering<'_> {
                     Some(&Value::Shifted(x, addend)) => (x, addend),
                     _ => (self.operand(node.inputs[0], ParamRole::Activation)?, 0.0),
                 };
-                self.look_up(node, x, Function { name: name.to_string(), op: FunctionOp::Node(id), addend })?
+                let op = self.function_of(id);
+                self.look_up(node, x, Function { name: name.to_string(), op, addend })?
             } else {
                 return Err(unsupported(node, ""));
             };
@@ -492,11 +516,20 @@ impl Lowering<'_> {
         })
     }
 
-    /// `node` as `function` of `x`, element-wise, in a table of its own.
+    /// `node` as `function` of `x`, element-wise.
     fn look_up(&mut self, node: &TypedNode, x: NodeId, function: Function) -> Result<NodeId> {
-        self.graph.functions.push(function);
-        let op = Op::Lookup { table: self.graph.functions.len() - 1 };
-        self.push(node, op, vec![x])
+        let table = self.table(function);
+        self.push(node, Op::Lookup { table }, vec![x])
+    }
+
+    /// The lookup table of `function`: one per function, however many nodes (or iterations of a
+    /// loop) apply it.
+    fn table(&mut self, function: Function) -> usize {
+        let same = |f: &Function| f.op == function.op && f.addend == function.addend;
+        self.graph.functions.iter().position(same).unwrap_or_else(|| {
+            self.graph.functions.push(function);
+            self.graph.functions.len() - 1
+        })
     }
 
     /// For `Pow` of a constant scalar base to a computed exponent of the output's shape, the
@@ -586,11 +619,7 @@ impl Lowering<'_> {
                 return Err(unsupported(node, "softmax groups could not be derived"));
             }
         }
-        // One exp table serves every softmax.
-        let exp = self.graph.functions.iter().position(|f| f.op == FunctionOp::Exp).unwrap_or_else(|| {
-            self.graph.functions.push(Function { name: "Exp".into(), op: FunctionOp::Exp, addend: 0.0 });
-            self.graph.functions.len() - 1
-        });
+        let exp = self.table(Function { name: "Exp".into(), op: FunctionOp::Exp, addend: 0.0 });
         self.push(node, Op::Softmax { groups, table: exp }, vec![x])
     }
 
@@ -641,8 +670,8 @@ impl Lowering<'_> {
         let rows = groups.iter().map(|g| g.iter().map(|&i| (i, Coeff::Const(1.0 / g.len() as f32))).collect());
         let mean = Op::Linear { rows: rows.collect(), bias: vec![None; groups.len()] };
         let mean = self.push_step(format!("{}.mean_of_squares", node.name), mean, vec![square], vec![groups.len()]);
-        self.graph.functions.push(Function { name: "Rsqrt".into(), op: FunctionOp::Rsqrt, addend: eps });
-        let rsqrt = Op::Lookup { table: self.graph.functions.len() - 1 };
+        let rsqrt =
+            Op::Lookup { table: self.table(Function { name: "Rsqrt".into(), op: FunctionOp::Rsqrt, addend: eps }) };
         let rsqrt = self.push_step(format!("{}.rsqrt", node.name), rsqrt, vec![mean], vec![groups.len()]);
         let all = (0..shape.iter().product()).collect();
         let product = Op::Binary { kind: BinaryKind::Mul, lhs_index: all, rhs_index: group_of };
@@ -834,12 +863,13 @@ impl Lowering<'_> {
     }
 
     fn data_movement(&mut self, node: &TypedNode) -> Result<NodeId> {
-        for outlet in &node.inputs {
-            let computed = !matches!(self.values.get(outlet), Some(Value::Const(_)));
-            let integer = !self.model.outlet_fact(*outlet).map_err(tract_err)?.datum_type.is_float();
-            if computed && integer && INDEXING.contains(&node.op.name().as_ref()) {
-                return Err(unsupported(node, "indices computed at run time"));
-            }
+        // Each of these takes its indices second.
+        let name = node.op.name();
+        if INDEXING.contains(&name.as_ref()) && !matches!(self.values.get(&node.inputs[1]), Some(Value::Const(_))) {
+            return match name.as_ref() {
+                "GatherNd" => Err(unsupported(node, "indices computed at run time")),
+                _ => self.scatter(node),
+            };
         }
         let data: Vec<OutletId> = node
             .inputs
@@ -1142,6 +1172,20 @@ mod tests {
                 assert!(detail.contains("a logical operation on numbers"), "{detail}");
             }
             other => panic!("expected the constant refused, got {:?}", other.map(|g| g.nodes.len())),
+        }
+    }
+
+    #[test]
+    fn an_operator_without_a_lowering_is_named_with_its_node() {
+        let mut model = TypedModel::default();
+        let x = model.add_source("x", f32::fact([3])).unwrap();
+        let nan = model.wire_node("nan_check", tract_onnx::tract_core::ops::math::is_nan(), &[x]).unwrap();
+        model.select_output_outlets(&nan).unwrap();
+        match lower(&model) {
+            Err(error @ Error::UnsupportedOp { .. }) => {
+                assert_eq!(error.to_string(), "unsupported operator `IsNan` at node `nan_check`");
+            }
+            other => panic!("expected an unsupported operator, got {:?}", other.map(|g| g.nodes.len())),
         }
     }
 

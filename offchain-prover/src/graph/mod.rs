@@ -7,6 +7,7 @@ mod lower;
 use std::path::Path;
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::scan::Scan;
 use tract_onnx::tract_core::ops::EvalOp;
 use tract_onnx::tract_hir::infer::Factoid;
 
@@ -106,6 +107,12 @@ impl Model {
             FunctionOp::Node(node) => self.typed.node(node).op.eval_out_of_plan(input),
             FunctionOp::Exp => tract_onnx::tract_core::ops::math::exp().eval_out_of_plan(input),
             FunctionOp::Rsqrt => tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(input),
+            FunctionOp::Sigmoid => tract_onnx::tract_core::ops::nn::sigmoid().eval_out_of_plan(input),
+            FunctionOp::Tanh => tract_onnx::tract_core::ops::math::tanh().eval_out_of_plan(input),
+            FunctionOp::ScanBody { scan, node } => match self.typed.node(scan).op_as::<Scan>() {
+                Some(op) => op.body.node(node).op.eval_out_of_plan(input),
+                None => Ok(None),
+            },
             FunctionOp::PowOf(base) => {
                 let bases = Tensor::from_shape(&[xs.len()], &vec![base; xs.len()]).map_err(tract_err)?;
                 let inputs = tvec![bases.into(), input.into_iter().next().expect("one input")];

@@ -1,0 +1,185 @@
+//! Writes at indices computed at run time: `ScatterElements` and `ScatterNd` without a reduction,
+//! lowered to [`Op::Scatter`]. Where each update may land follows from ONNX's definitions of the
+//! two operators; the lowering is then checked against tract on every rotation of a probe whose
+//! indices do not collide, so a misread operator is an error rather than a wrong circuit.
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::array::{ScatterElements, ScatterNd, ScatterReduction};
+
+use super::{eval, shape_of, to_f32s, unsupported, Lowering, MAX_INDEX_PROBES};
+use crate::error::Result;
+use crate::graph::ir::{NodeId, Op, ParamRole, Write};
+
+/// Where the updates of one scatter may land, and the probe index values that validate it.
+struct Writes {
+    ranges: Vec<usize>,
+    writes: Vec<Vec<Write>>,
+    /// Index values, one per index element, under which no two updates collide.
+    probes: Vec<Vec<usize>>,
+}
+
+/// Most rotations of the probe indices checked against tract.
+const MAX_PROBES: usize = 16;
+
+fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1];
+    }
+    strides
+}
+
+/// The coordinates of row-major element `flat` of a tensor of `shape`.
+fn coordinates(shape: &[usize], flat: usize) -> Vec<usize> {
+    strides(shape).iter().zip(shape).map(|(&stride, &dim)| flat / stride % dim).collect()
+}
+
+/// `ScatterElements` along `axis`: the update at coordinates `c` of the indices lands at `c` with
+/// its `axis` coordinate replaced by the index element at `c`.
+fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Writes> {
+    // With more indices along the axis than the data has, every input collides.
+    if indices.len() != data.len() || indices.iter().zip(data).any(|(i, d)| i > d) {
+        return None;
+    }
+    let n: usize = indices.iter().product();
+    let data_strides = strides(data);
+    let writes = (0..n)
+        .map(|u| {
+            let mut c = coordinates(indices, u);
+            (0..data[axis])
+                .map(|v| {
+                    c[axis] = v;
+                    let position = c.iter().zip(&data_strides).map(|(c, s)| c * s).sum();
+                    Write { conditions: vec![(u, v)], position }
+                })
+                .collect()
+        })
+        .collect();
+    // Rotating the axis coordinate keeps the positions of the updates distinct.
+    let probes = (0..data[axis].min(MAX_PROBES))
+        .map(|shift| (0..n).map(|u| (coordinates(indices, u)[axis] + shift) % data[axis]).collect())
+        .collect();
+    Some(Writes { ranges: vec![data[axis]; n], writes, probes })
+}
+
+/// `ScatterNd`: the last axis of the indices holds tuples of `m` coordinates, each picking a
+/// slice of the data by its first `m` coordinates, and the updates of tuple `t` fill its slice in
+/// order.
+fn nd_writes(data: &[usize], indices: &[usize]) -> Option<Writes> {
+    let (&m, outer) = indices.split_last()?;
+    let (sliced, within) = (data.get(..m)?, &data[m..]);
+    let (tuples, slices, slice): (usize, usize, usize) =
+        (outer.iter().product(), sliced.iter().product(), within.iter().product());
+    if m == 0 || tuples > slices {
+        return None;
+    }
+    let slice_coordinates: Vec<Vec<usize>> = (0..slices).map(|s| coordinates(sliced, s)).collect();
+    let writes = (0..tuples * slice)
+        .map(|u| {
+            let (t, offset) = (u / slice, u % slice);
+            slice_coordinates
+                .iter()
+                .enumerate()
+                .map(|(s, c)| Write {
+                    conditions: c.iter().enumerate().map(|(j, &v)| (t * m + j, v)).collect(),
+                    position: s * slice + offset,
+                })
+                .collect()
+        })
+        .collect();
+    // Tuple `t` picks slice `t + shift`: distinct slices for distinct tuples.
+    let probes = (0..slices.min(MAX_PROBES))
+        .map(|shift| (0..tuples).flat_map(|t| slice_coordinates[(t + shift) % slices].clone()).collect())
+        .collect();
+    let ranges = (0..tuples).flat_map(|_| sliced.iter().copied()).collect();
+    Some(Writes { ranges, writes, probes })
+}
+
+impl Lowering<'_> {
+    /// `ScatterElements` or `ScatterNd` with computed indices, as [`Op::Scatter`].
+    pub(super) fn scatter(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let data = shape_of(self.model, node.inputs[0])?;
+        let indices = shape_of(self.model, node.inputs[1])?;
+        let (reduction, writes) = if let Some(op) = node.op_as::<ScatterElements>() {
+            (op.reduction, element_writes(&data, &indices, op.axis))
+        } else if let Some(op) = node.op_as::<ScatterNd>() {
+            (op.reduction, nd_writes(&data, &indices))
+        } else {
+            return Err(unsupported(node, "indices computed at run time"));
+        };
+        if reduction != ScatterReduction::None {
+            return Err(unsupported(node, "a scatter that reduces, rather than writes, its updates"));
+        }
+        let Writes { ranges, writes, probes } =
+            writes.ok_or_else(|| unsupported(node, "more updates than the data has positions"))?;
+        let updates = shape_of(self.model, node.inputs[2])?.iter().product::<usize>();
+        if writes.len() != updates {
+            return Err(unsupported(node, "updates of another shape than the indices select"));
+        }
+        if writes.iter().map(Vec::len).sum::<usize>() > MAX_INDEX_PROBES {
+            return Err(unsupported(node, "too many positions to write"));
+        }
+        self.check_writes(node, &writes, &probes)?;
+        let operands =
+            node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
+        self.push(node, Op::Scatter { ranges, writes }, operands)
+    }
+
+    /// Checks `writes` against tract: with the updates numbered apart from the data and each of
+    /// `probes` as the indices, every output element must be the data's or the update that
+    /// lands there.
+    fn check_writes(&self, node: &TypedNode, writes: &[Vec<Write>], probes: &[Vec<usize>]) -> Result<()> {
+        let n_data: usize = shape_of(self.model, node.inputs[0])?.iter().product();
+        let numbers = |from: usize, n: usize| (from..from + n).map(|i| i as f32).collect::<Vec<_>>();
+        for probe in probes {
+            let operands =
+                [numbers(1, n_data), probe.iter().map(|&v| v as f32).collect(), numbers(n_data + 1, writes.len())];
+            // A constant of the data (zeros a model scatters into) keeps its values.
+            let inputs = self.probe_typed(node, |slot, _| operands[slot].clone())?;
+            let (mut expected, updates) = (to_f32s(&inputs[0])?, to_f32s(&inputs[2])?);
+            for (write, &update) in writes.iter().zip(&updates) {
+                if let Some(w) = write.iter().find(|w| w.conditions.iter().all(|&(k, v)| probe[k] == v)) {
+                    expected[w.position] = update;
+                }
+            }
+            if eval(node, inputs)? != expected {
+                return Err(unsupported(node, "writes by index could not be derived"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scatter_elements_replaces_the_axis_coordinate() {
+        // Data 2×3, indices 2×1 along axis 1: update (r, 0) may land at (r, 0..3).
+        let Writes { ranges, writes, probes } = element_writes(&[2, 3], &[2, 1], 1).unwrap();
+        assert_eq!(ranges, vec![3, 3]);
+        let positions: Vec<Vec<usize>> = writes.iter().map(|w| w.iter().map(|w| w.position).collect()).collect();
+        assert_eq!(positions, vec![vec![0, 1, 2], vec![3, 4, 5]]);
+        assert_eq!(writes[1][2].conditions, vec![(1, 2)]);
+        assert_eq!(probes, vec![vec![0, 0], vec![1, 1], vec![2, 2]]);
+        assert!(element_writes(&[2, 3], &[2, 4], 1).is_none(), "four updates in a row of three collide");
+    }
+
+    #[test]
+    fn scatter_nd_picks_slices_by_tuples() {
+        // Data 3×2, one tuple of one coordinate per update row: row t of the updates fills row
+        // `indices[t]` of the data.
+        let Writes { ranges, writes, probes } = nd_writes(&[3, 2], &[2, 1]).unwrap();
+        assert_eq!(ranges, vec![3, 3]);
+        assert_eq!(writes.len(), 4);
+        let update_3: Vec<_> = writes[3].iter().map(|w| (w.conditions.clone(), w.position)).collect();
+        assert_eq!(update_3, vec![(vec![(1, 0)], 1), (vec![(1, 1)], 3), (vec![(1, 2)], 5)]);
+        assert_eq!(probes[1], vec![1, 2]);
+        // Whole-element tuples of two coordinates.
+        let Writes { writes, .. } = nd_writes(&[2, 2], &[1, 2]).unwrap();
+        assert_eq!(writes[0][3].conditions, vec![(0, 1), (1, 1)]);
+        assert_eq!(writes[0][3].position, 3);
+        assert!(nd_writes(&[2, 2], &[3, 2, 1]).is_none(), "six tuples for two rows collide");
+    }
+}
