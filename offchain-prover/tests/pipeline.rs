@@ -42,6 +42,14 @@ fn assert_accurate(model: &str, proof: &ProofFile) {
     }
 }
 
+/// A public-input proof of corpus `model` that verifies, with outputs within the accuracy bound.
+fn proves_accurately(model: &'static str) -> ProofFile {
+    let proof = proof(model, Visibility::Public);
+    verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
+    assert_accurate(model, &proof);
+    proof
+}
+
 /// The vk's constraint system says where every byte of a public-input `proof` goes.
 fn assert_shape_gives_size(model: &'static str, proof: &ProofFile) {
     let dir = artifacts(model);
@@ -66,9 +74,7 @@ fn mlp_proves_and_verifies_with_accurate_outputs() {
 #[test]
 fn lookup_and_conv_models_prove_and_verify() {
     for model in ["2l_relu_sigmoid_small", "1l_conv", "1l_max_pool"] {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        proves_accurately(model);
     }
 }
 
@@ -248,9 +254,7 @@ fn milestone_models_prove_and_verify_accurately() {
         "sklearn_mlp",
         "tutorial",
     ] {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        proves_accurately(model);
     }
 }
 
@@ -263,9 +267,7 @@ fn further_operators_prove_and_verify_accurately() {
     let models = ["1l_where", "less", "1l_gelu_noappx", "1l_lppool", "1l_powf", "1l_upsample", "tril", "triu"];
     let more = ["1l_softmax", "layernorm", "1l_instance_norm", "1l_topk", "general_exp", "arange", "linear_svc"];
     for model in models.into_iter().chain(more) {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        proves_accurately(model);
     }
     // Instance normalisation adds its epsilon (1e-5) just before `Rsqrt`: quantised alone it
     // would be 0, so the function's table takes it instead of an addition node.
@@ -283,9 +285,7 @@ fn further_operators_prove_and_verify_accurately() {
 fn tree_ensembles_and_computed_indices_prove_and_verify_accurately() {
     let models = ["hard_max", "decision_tree", "hummingbird_decision_tree", "gradient_boosted_trees"];
     for model in models.into_iter().chain(["gather_elements"]) {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        proves_accurately(model);
     }
     // gather_elements takes its indices as its second input, of int64: 15·2 indices along an
     // axis of 15. One past the end, or one between two elements, is refused before proving.
@@ -309,9 +309,7 @@ fn tree_ensembles_and_computed_indices_prove_and_verify_accurately() {
 #[test]
 fn recurrent_models_prove_and_verify_accurately() {
     for model in ["gru", "lstm", "lstm_medium"] {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        proves_accurately(model);
     }
 }
 
@@ -322,9 +320,7 @@ fn recurrent_models_prove_and_verify_accurately() {
 #[test]
 fn scatters_to_computed_indices_prove_and_verify_exactly() {
     for model in ["scatter_elements", "scatter_nd"] {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        proves_accurately(model);
     }
     let with_indices = |model: &'static str, slot: usize, indices: &[(usize, f64)]| {
         let mut input = input(model);
@@ -396,9 +392,7 @@ fn integer_inputs_prove_and_verify_exactly() {
 #[test]
 fn larger_milestone_models_prove_and_verify_accurately() {
     for model in ["2l_relu_sigmoid_conv", "3l_relu_conv_fc", "4l_relu_conv_fc", "accuracy", "prelu_gmm"] {
-        let proof = proof(model, Visibility::Public);
-        verify(artifacts(model), &proof).unwrap_or_else(|e| panic!("{model}: {e}"));
-        assert_accurate(model, &proof);
+        let proof = proves_accurately(model);
         // Several gate columns, lookups in columns of their own.
         assert_shape_gives_size(model, &proof);
     }
