@@ -670,9 +670,9 @@ impl<'a> Lowering<'a> {
         let rows = groups.iter().map(|g| g.iter().map(|&i| (i, Coeff::Const(1.0 / g.len() as f32))).collect());
         let mean = Op::Linear { rows: rows.collect(), bias: vec![None; groups.len()] };
         let mean = self.push_step(format!("{}.mean_of_squares", node.name), mean, vec![square], vec![groups.len()]);
+        let table = self.table(Function { name: "Rsqrt".into(), op: FunctionOp::Rsqrt, addend: eps });
         let rsqrt =
-            Op::Lookup { table: self.table(Function { name: "Rsqrt".into(), op: FunctionOp::Rsqrt, addend: eps }) };
-        let rsqrt = self.push_step(format!("{}.rsqrt", node.name), rsqrt, vec![mean], vec![groups.len()]);
+            self.push_step(format!("{}.rsqrt", node.name), Op::Lookup { table }, vec![mean], vec![groups.len()]);
         let all = (0..shape.iter().product()).collect();
         let product = Op::Binary { kind: BinaryKind::Mul, lhs_index: all, rhs_index: group_of };
         self.push(node, product, vec![x, rsqrt])

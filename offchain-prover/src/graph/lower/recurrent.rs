@@ -17,11 +17,6 @@ use crate::graph::ir::{BinaryKind, Function, FunctionOp, NodeId, Op, ParamRole};
 /// Most iterations a loop may unroll to.
 const MAX_ITERATIONS: usize = 1 << 12;
 
-/// Row-major element numbers of the columns `columns` of each of `rows` rows of `width`.
-fn columns(rows: usize, width: usize, columns: std::ops::Range<usize>) -> Vec<usize> {
-    (0..rows).flat_map(|r| columns.clone().map(move |c| r * width + c)).collect()
-}
-
 /// For each element of the part of a tensor of `shape` at positions `start..start + len` along
 /// `axis`, its element number in the whole.
 fn along(shape: &[usize], axis: usize, start: usize, len: usize) -> Vec<usize> {
@@ -31,6 +26,11 @@ fn along(shape: &[usize], axis: usize, start: usize, len: usize) -> Vec<usize> {
             (start..start + len).flat_map(move |a| (0..inner).map(move |i| (o * shape[axis] + a) * inner + i))
         })
         .collect()
+}
+
+/// Row-major element numbers of the columns `columns` of each of `rows` rows of `width`.
+fn columns(rows: usize, width: usize, columns: std::ops::Range<usize>) -> Vec<usize> {
+    along(&[rows, width], 1, columns.start, columns.len())
 }
 
 fn sigmoid(x: f32) -> f32 {
