@@ -114,8 +114,7 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
         };
         let built = size_circuit(q, &inference, &table)?;
         let num_instances = built.laid.instances.len();
-        variants
-            .push((Variant { circuit: built.circuit.params.clone(), break_points: None, num_instances }, built.laid));
+        variants.push((Variant { circuit: built.circuit.params.clone(), num_instances }, built.laid));
     }
     let (private, _) = variants.pop().expect("two variants");
     let (public, laid) = variants.pop().expect("two variants");
@@ -262,12 +261,7 @@ impl Compiled {
             private_input: visibility == Visibility::Private,
             binding,
         };
-        let variant = self.settings.variant(visibility);
-        let break_points = variant.break_points.as_ref();
-        if stage == CircuitBuilderStage::Prover && break_points.is_none() {
-            return Err(Error::NotSetUp(self.dir.0.clone()));
-        }
-        let shape = Shape::Fixed { params: &variant.circuit, break_points };
+        let shape = Shape::Fixed(&self.settings.variant(visibility).circuit);
         // The lookup table is fixed, so the proving key already holds it: only key generation
         // and mock proving need it laid out again.
         let functions = match stage {
@@ -307,7 +301,7 @@ fn downsized(srs: &ParamsKZG<Bn256>, k: u32) -> ParamsKZG<Bn256> {
 /// Generates the keys of both input visibilities from the compiled circuit and an SRS.
 /// Keys are deterministic: the same circuit and SRS give the same keys.
 pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
-    let mut compiled = Compiled::load(dir)?;
+    let compiled = Compiled::load(dir)?;
     let k = compiled.settings.k();
     let srs = match source {
         SrsSource::File(path) => srs::load(path, k)?,
@@ -320,7 +314,6 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
         let pk = pfsys::keygen(&params, &built.circuit)?;
         let shape = pfsys::ProofShape::of(pk.get_vk());
         tracing::debug!(visibility = visibility.name(), proof_bytes = shape.bytes(), ?shape, "keys generated");
-        compiled.settings.variant_mut(visibility).break_points = Some(built.circuit.builder.break_points());
         std::fs::write(compiled.dir.vk(visibility), pfsys::vk_to_bytes(pk.get_vk()))
             .map_err(Error::io(compiled.dir.vk(visibility)))?;
         std::fs::write(compiled.dir.pk(visibility), pfsys::pk_to_bytes(&pk))
@@ -329,7 +322,6 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
     }
     let vparams = compiled.dir.verifier_params();
     std::fs::write(&vparams, srs::VerifierParams::from_srs(&srs).to_bytes()).map_err(Error::io(vparams))?;
-    compiled.dir.save_settings(&compiled.settings)?;
     Ok(compiled.settings)
 }
 

@@ -12,7 +12,6 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
 use serde::{Deserialize, Serialize};
 
 use crate::circuit::layout::ParamBits;
@@ -55,8 +54,6 @@ impl Visibility {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Variant {
     pub circuit: CircuitParams,
-    /// Where the prover's witness layout breaks across columns; fixed at key generation.
-    pub break_points: Option<MultiPhaseThreadBreakPoints>,
     pub num_instances: usize,
 }
 
@@ -85,11 +82,12 @@ pub struct Settings {
     pub private: Variant,
 }
 
-/// Version 5: inputs keep their declared types, so the circuits of boolean and integer inputs
+/// Version 6: the gate columns are laid out row by row, so no break points; circuits of more than
+/// one column are of degree 5. (5: inputs keep their declared types, so the circuits of boolean and integer inputs
 /// constrain them (bits, whole numbers). (3: one lookup table for range checks and functions,
 /// read in place by a single gate column; 2: Poseidon in three columns, sign-split range checks,
 /// per-kind parameter widths.)
-pub const SETTINGS_VERSION: u32 = 5;
+pub const SETTINGS_VERSION: u32 = 6;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 
 impl Settings {
@@ -97,13 +95,6 @@ impl Settings {
         match visibility {
             Visibility::Public => &self.public,
             Visibility::Private => &self.private,
-        }
-    }
-
-    pub fn variant_mut(&mut self, visibility: Visibility) -> &mut Variant {
-        match visibility {
-            Visibility::Public => &mut self.public,
-            Visibility::Private => &mut self.private,
         }
     }
 

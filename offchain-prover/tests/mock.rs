@@ -63,6 +63,31 @@ fn honest_witness_satisfies_and_wrong_outputs_do_not() {
 }
 
 #[test]
+fn the_gate_holds_at_every_position_of_a_row() {
+    // 4l_relu_conv_fc's cells run row by row across its gate columns: a gate starts at each
+    // position of a row, and each position has a selector and gate of its own.
+    let (mut built, instances) = built("4l_relu_conv_fc");
+    let width = built.circuit.params.base.num_advice_per_phase[0];
+    assert!(width >= 3, "{width} gate columns");
+    let gates = built.circuit.builder.main(0).selector.clone();
+    for start in 0..width {
+        let gate = (start..gates.len()).step_by(width).find(|&i| gates[i]).expect("a gate at this position");
+        // The gate's output `d`, three cells on: in the next row when the gate starts late in one.
+        let output = built.circuit.builder.main(0).advice[gate + 3];
+        built.circuit.builder.main(0).advice[gate + 3] = Assigned::Trivial(output.evaluate() + Fr::one());
+        let failures =
+            MockProver::run(K as u32, &built.circuit, vec![instances.clone()]).unwrap().verify().unwrap_err();
+        built.circuit.builder.main(0).advice[gate + 3] = output;
+        let expected = format!("in gate {start} ('a + b·c = d')");
+        assert!(
+            failures.iter().any(|f| f.to_string().contains(&expected)),
+            "position {start}: no failure of its gate among {failures:?}"
+        );
+    }
+    assert!(satisfied(&built, instances));
+}
+
+#[test]
 fn a_wrong_parameter_witness_is_rejected() {
     let (mut built, instances) = built("1l_mlp");
     // Parameters are laid out first, right after the start of the commitment's packing chain.

@@ -1,14 +1,15 @@
-//! The model circuit: halo2-base's gate columns, a Poseidon region, and one lookup table whose
-//! rows are the range-check limbs, the values a weight may take and the model's element-wise
-//! functions.
+//! The model circuit: halo2-base's gate laid out row by row ([`gate`]), a Poseidon region, and one
+//! lookup table whose rows are the range-check limbs, the values a weight may take and the model's
+//! element-wise functions.
 
 pub mod chip;
 pub mod commit;
+pub mod gate;
 pub mod layout;
 pub mod poseidon;
 
-use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, BaseConfig, CircuitBuilderStage};
-use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
+use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, CircuitBuilderStage};
+use halo2_base::virtual_region::manager::VirtualRegionManager;
 use std::sync::MutexGuard;
 
 use halo2_base::halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner, Value};
@@ -27,11 +28,14 @@ use crate::error::{Error, Result};
 use crate::graph::Model;
 use crate::quantize::{dequantize, quantize, to_field, Quantization};
 use chip::{table_row, FixedPointChip};
+use gate::GateConfig;
 use layout::{lay_out, Inference, Laid};
 use poseidon::{HashJob, PoseidonConfig};
 
 /// Rows at the bottom of the circuit reserved for blinding factors.
 pub const MINIMUM_ROWS: usize = 20;
+/// The least degree of every circuit's constraint system (see `configure_with_params`).
+const PERMUTATION_DEGREE: usize = 5;
 
 /// Everything that fixes the circuit's constraint system: with the vk, all a verifier needs.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -213,16 +217,19 @@ impl ModelCircuit {
         (!self.builder.witness_gen_only()).then(|| self.builder.core().copy_manager.lock().expect("copy manager"))
     }
 
-    /// Rows the function table, the Poseidon region and the instance column need.
+    /// Rows the gate columns, the function table, the Poseidon region and the instance column
+    /// need.
     pub fn rows_needed(&self) -> usize {
+        let cells = self.builder.statistics().gate.total_advice_per_phase[0];
+        let gate_rows = gate::rows(cells, self.params.base.num_advice_per_phase[0]);
         let hash_rows: usize = self.hashes.iter().map(|h| poseidon::rows(h.len)).sum();
         let instances = self.builder.assigned_instances.iter().map(Vec::len).max().unwrap_or(0);
-        hash_rows.max(self.table.len()).max(instances)
+        gate_rows.max(hash_rows).max(self.table.len()).max(instances)
     }
 }
 
 impl Circuit<Fr> for ModelCircuit {
-    type Config = (BaseConfig<Fr>, PoseidonConfig, Option<LookupConfig>);
+    type Config = (GateConfig, PoseidonConfig, Option<LookupConfig>);
     type FloorPlanner = SimpleFloorPlanner;
     type Params = CircuitParams;
 
@@ -235,14 +242,20 @@ impl Circuit<Fr> for ModelCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
-        let base = BaseConfig::configure(meta, params.base.clone());
+        let gate = GateConfig::configure(meta, &params.base);
         let poseidon = PoseidonConfig::configure(meta);
-        let mut lookup = LookupConfig::configure(meta, &params, base.gate().basic_gates[0][0].value);
+        let mut lookup = LookupConfig::configure(meta, &params, gate.columns[0]);
         if let Some(lookup) = &mut lookup {
             // As halo2's prover counts them, with every query of the circuit configured.
             lookup.checked_rows = (1 << params.base.k) - (meta.blinding_factors() + 1);
         }
-        (base, poseidon, lookup)
+        // At degree 5 the permutation takes its columns three to a product instead of two, and
+        // the quotient is still evaluated on the 4n-point domain of degree 4. A single column that
+        // looks up in place is of degree 5 already.
+        if meta.degree() < PERMUTATION_DEGREE {
+            meta.set_minimum_degree(PERMUTATION_DEGREE);
+        }
+        (gate, poseidon, lookup)
     }
 
     fn configure(_: &mut ConstraintSystem<Fr>) -> Self::Config {
@@ -251,10 +264,21 @@ impl Circuit<Fr> for ModelCircuit {
 
     fn synthesize(
         &self,
-        (base, poseidon, lookup): Self::Config,
+        (gate, poseidon, lookup): Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), PlonkError> {
-        self.builder.synthesize(base, layouter.namespace(|| "model"))?;
+        layouter.assign_region(
+            || "model",
+            |mut region| {
+                gate.assign(&mut region, &self.builder.core().phase_manager[0].threads, self.copies().as_deref_mut())?;
+                if !self.builder.witness_gen_only() {
+                    // The constants, and every copy constraint among the gate cells.
+                    self.builder.core().copy_manager.assign_raw(&gate.constants, &mut region);
+                }
+                Ok(())
+            },
+        )?;
+        self.builder.assign_instances(&[gate.instance], layouter.namespace(|| "expose"));
         layouter.assign_region(
             || "poseidon",
             |mut region| {
@@ -374,8 +398,8 @@ pub enum Shape<'a> {
     /// Auto-size the columns at `k`, with range-check limbs of `lookup_bits` and weight rows of
     /// `weight_bits`.
     Size { k: usize, lookup_bits: usize, weight_bits: Option<u32> },
-    /// The compiled shape; `break_points` are needed only to prove.
-    Fixed { params: &'a CircuitParams, break_points: Option<&'a MultiPhaseThreadBreakPoints> },
+    /// The compiled shape.
+    Fixed(&'a CircuitParams),
 }
 
 /// The lookup table `(key, value, kind)`: the all-zero row, the range rows `[0, 2^lookup_bits)`,
@@ -426,12 +450,7 @@ pub fn build(
     functions: Option<&[[Fr; 2]]>,
 ) -> Result<Built> {
     let (mut builder, lookup_bits, weight_bits) = match (&shape, stage) {
-        (Shape::Fixed { params, break_points: Some(bp) }, CircuitBuilderStage::Prover) => (
-            BaseCircuitBuilder::prover(params.base.clone(), (*bp).clone()),
-            params.base.lookup_bits,
-            params.weight_bits,
-        ),
-        (Shape::Fixed { params, .. }, _) => (
+        (Shape::Fixed(params), _) => (
             BaseCircuitBuilder::from_stage(stage).use_params(params.base.clone()),
             params.base.lookup_bits,
             params.weight_bits,
@@ -455,7 +474,7 @@ pub fn build(
     builder.assigned_instances = vec![instances];
     let range_lookups = chip.take_range_lookups();
     let params = match shape {
-        Shape::Fixed { params, .. } => params.clone(),
+        Shape::Fixed(params) => params.clone(),
         Shape::Size { .. } => {
             size_params(&mut builder, range_lookups.len() + chip.weight_lookups.len(), chip.lookups.len(), weight_bits)
         }
