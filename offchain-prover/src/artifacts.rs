@@ -83,10 +83,10 @@ pub struct Settings {
 }
 
 /// Version 6: the gate columns are laid out row by row, so no break points; circuits of more than
-/// one column are of degree 5. (5: inputs keep their declared types, so the circuits of boolean and integer inputs
-/// constrain them (bits, whole numbers). (3: one lookup table for range checks and functions,
-/// read in place by a single gate column; 2: Poseidon in three columns, sign-split range checks,
-/// per-kind parameter widths.)
+/// one column are of degree 5. (5: inputs keep their declared types, so the circuits of boolean
+/// and integer inputs constrain them (bits, whole numbers); 3: one lookup table for range checks
+/// and functions, read in place by a single gate column; 2: Poseidon in three columns, sign-split
+/// range checks, per-kind parameter widths.)
 pub const SETTINGS_VERSION: u32 = 6;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 

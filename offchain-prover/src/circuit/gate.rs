@@ -3,10 +3,11 @@
 //!
 //! halo2-base stacks the context down one column after another, so each column is queried at four
 //! rotations and a gate near a column's end breaks to the next one. Laid out row-major across `W`
-//! columns, four consecutive cells span at most two rows once `W ≥ 3`: each column is queried at
-//! two rotations, and a proof carries two evaluations fewer per column. The gate is enabled per
-//! position in the row, one selector per column as before. With a single column the layout is
-//! halo2-base's own, cell for cell, and so is the constraint system.
+//! columns, four consecutive cells span at most two rows once `W ≥ 3`: each column is queried in
+//! its own row, and only the first three in the next one too, so a proof carries one evaluation
+//! per column (plus three) instead of four. The gate is enabled per position in the row, one
+//! selector per column as before. With a single column the layout is halo2-base's own, cell for
+//! cell, and so is the constraint system.
 
 use halo2_base::gates::circuit::BaseCircuitParams;
 use halo2_base::halo2_proofs::circuit::{Region, Value};
