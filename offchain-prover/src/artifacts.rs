@@ -82,12 +82,13 @@ pub struct Settings {
     pub private: Variant,
 }
 
-/// Version 6: the gate columns are laid out row by row, so no break points; circuits of more than
-/// one column are of degree 5. (5: inputs keep their declared types, so the circuits of boolean
+/// Version 7: Poseidon rows say what they are in one fixed column and take inputs through one
+/// column; lookups select by a kind column; every circuit is of degree 5. (6: the gate columns are
+/// laid out row by row, so no break points; 5: inputs keep their declared types, so the circuits of boolean
 /// and integer inputs constrain them (bits, whole numbers); 3: one lookup table for range checks
 /// and functions, read in place by a single gate column; 2: Poseidon in three columns, sign-split
 /// range checks, per-kind parameter widths.)
-pub const SETTINGS_VERSION: u32 = 6;
+pub const SETTINGS_VERSION: u32 = 7;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 
 impl Settings {

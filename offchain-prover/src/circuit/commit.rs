@@ -68,6 +68,10 @@ pub fn commit(
     }
     let len = packed.len();
     let digest = hash(&packed.iter().map(|c| *c.value()).collect::<Vec<_>>());
+    if len == 0 {
+        // Nothing to hash: the commitment is the empty sequence's, a constant.
+        return (cells, ctx.load_constant(digest));
+    }
     if len % 2 == 1 {
         packed.push(ctx.load_zero());
     }

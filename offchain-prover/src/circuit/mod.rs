@@ -16,7 +16,7 @@ use halo2_base::halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner, Va
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use halo2_base::halo2_proofs::plonk::{
-    Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Expression, Fixed, Selector,
+    Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Expression, Fixed,
 };
 use halo2_base::halo2_proofs::poly::Rotation;
 use halo2_base::utils::halo2::{constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed};
@@ -76,10 +76,15 @@ const RANGE: u64 = 1;
 const FUNCTION: u64 = 2;
 const WEIGHT: u64 = 3;
 
-/// The lookup table `(key, value, kind)`, one argument per looked-up column, and the columns that
-/// feed it. Without functions the table has no value column.
+/// The lookup table `(kind·key, value, kind)`, one argument per looked-up column, and the columns
+/// that feed it. Without functions the table has no value column.
+///
+/// A lookup reads a cell `x` of kind `k` as `(k·x, value, k)`. Scaling the key by its kind lets a
+/// single fixed column of kinds both select the looked-up rows and keep the kinds apart: a row of
+/// kind 0 reads `(0, 0, 0)`, the table's zero row, and `k·x = k·key` only where `x = key`.
 #[derive(Clone, Debug)]
 pub struct LookupConfig {
+    /// The table's keys, each multiplied by its row's kind.
     key: Column<Fixed>,
     /// The value column, present when the model has functions.
     value: Option<Column<Fixed>>,
@@ -92,10 +97,10 @@ pub struct LookupConfig {
 
 #[derive(Clone, Debug)]
 enum LookupColumns {
-    /// One gate column, looked up where its cells are: `any` marks range-checked cells and
-    /// function keys, `function` the keys (whose next row holds the function's value), `weight`
-    /// the cells looked up among the weight rows.
-    InPlace { any: Selector, weight: Selector, function: Option<Selector> },
+    /// One gate column, looked up where its cells are: `kind` gives each row's kind ([`RANGE`],
+    /// [`WEIGHT`], [`FUNCTION`] or [`NO_LOOKUP`]), and `function` is 1 on the rows of function
+    /// keys, whose next row holds the function's value.
+    InPlace { kind: Column<Fixed>, function: Option<Column<Fixed>> },
     /// Cells copied to advice columns of their own. Range columns also take the weight lookups,
     /// each with a fixed column that gives every row's kind.
     Copied { range: Vec<(Column<Advice>, Column<Fixed>)>, function: Vec<[Column<Advice>; 2]> },
@@ -111,26 +116,22 @@ impl LookupConfig {
         let kind = meta.fixed_column();
         let constant = |kind: u64| Expression::Constant(Fr::from(kind));
         let columns = if params.in_place() {
-            let any = meta.complex_selector();
-            let weight = meta.complex_selector();
-            let function = value.map(|_| meta.complex_selector());
+            let row_kind = meta.fixed_column();
+            let function = value.map(|_| meta.fixed_column());
             meta.lookup_any("lookup", |m| {
-                let (q, w) = (m.query_selector(any), m.query_selector(weight));
+                let k = m.query_fixed(row_kind, Rotation::cur());
                 let cell = m.query_advice(gate, Rotation::cur());
-                // Ranges: (cell, 0, RANGE); weights: (cell, 0, WEIGHT); functions: (key, next
-                // cell, FUNCTION); elsewhere the zero row.
-                let mut kinds = q.clone() + w.clone() * constant(WEIGHT);
-                let mut lookups = vec![((q + w) * cell, m.query_fixed(key, Rotation::cur()))];
+                // Functions: (FUNCTION·key, next cell, FUNCTION); other kinds have no value.
+                let mut lookups = vec![(k.clone() * cell, m.query_fixed(key, Rotation::cur()))];
                 if let (Some(function), Some(value)) = (function, value) {
-                    let f = m.query_selector(function);
+                    let f = m.query_fixed(function, Rotation::cur());
                     let next = m.query_advice(gate, Rotation::next());
-                    lookups.push((f.clone() * next, m.query_fixed(value, Rotation::cur())));
-                    kinds = kinds + f;
+                    lookups.push((f * next, m.query_fixed(value, Rotation::cur())));
                 }
-                lookups.push((kinds, m.query_fixed(kind, Rotation::cur())));
+                lookups.push((k, m.query_fixed(kind, Rotation::cur())));
                 lookups
             });
-            LookupColumns::InPlace { any, weight, function }
+            LookupColumns::InPlace { kind: row_kind, function }
         } else {
             let advice = |meta: &mut ConstraintSystem<Fr>| {
                 let column = meta.advice_column();
@@ -141,8 +142,9 @@ impl LookupConfig {
                 .map(|_| {
                     let (column, column_kind) = (advice(meta), meta.fixed_column());
                     meta.lookup_any("range", |m| {
-                        let mut lookups =
-                            vec![(m.query_advice(column, Rotation::cur()), m.query_fixed(key, Rotation::cur()))];
+                        let cell = m.query_advice(column, Rotation::cur());
+                        let row_kind = m.query_fixed(column_kind, Rotation::cur());
+                        let mut lookups = vec![(row_kind * cell, m.query_fixed(key, Rotation::cur()))];
                         if let Some(value) = value {
                             lookups.push((constant(0), m.query_fixed(value, Rotation::cur())));
                         }
@@ -160,7 +162,7 @@ impl LookupConfig {
                     meta.lookup_any("function", |m| {
                         let [k, v] = columns.map(|c| m.query_advice(c, Rotation::cur()));
                         vec![
-                            (k, m.query_fixed(key, Rotation::cur())),
+                            (constant(FUNCTION) * k, m.query_fixed(key, Rotation::cur())),
                             (v, m.query_fixed(value, Rotation::cur())),
                             (constant(FUNCTION), m.query_fixed(kind, Rotation::cur())),
                         ]
@@ -291,7 +293,7 @@ impl Circuit<Fr> for ModelCircuit {
             || "lookup table",
             |mut region| {
                 for (row, [k, v, kind]) in self.table.iter().enumerate() {
-                    raw_assign_fixed(&mut region, lookup.key, row, *k);
+                    raw_assign_fixed(&mut region, lookup.key, row, *kind * k);
                     if let Some(value) = lookup.value {
                         raw_assign_fixed(&mut region, value, row, *v);
                     }
@@ -306,17 +308,23 @@ impl Circuit<Fr> for ModelCircuit {
             |mut region| {
                 let mut copies = self.copies();
                 match &lookup.columns {
-                    // Selectors are fixed: only key generation (and mock proving) sets them.
-                    LookupColumns::InPlace { any, weight, function } => {
+                    // The kinds are fixed: only key generation (and mock proving) sets them.
+                    LookupColumns::InPlace { kind, function } => {
                         let Some(copies) = copies else { return Ok(()) };
                         let row = |cell: &AssignedValue<Fr>| {
                             cell.cell.and_then(|c| copies.assigned_advices.get(&c)).map(|c| c.row_offset)
                         };
+                        // A row has one kind; a cell looked up twice must be looked up alike.
+                        let mut kinds = std::collections::BTreeMap::new();
+                        let mut mark = |row: usize, row_kind: u64| match kinds.insert(row, row_kind) {
+                            Some(earlier) if earlier != row_kind => Err(PlonkError::Synthesis),
+                            _ => Ok(()),
+                        };
                         for cell in &self.range_lookups {
-                            any.enable(&mut region, row(cell).ok_or(PlonkError::Synthesis)?)?;
+                            mark(row(cell).ok_or(PlonkError::Synthesis)?, RANGE)?;
                         }
                         for cell in &self.weight_lookups {
-                            weight.enable(&mut region, row(cell).ok_or(PlonkError::Synthesis)?)?;
+                            mark(row(cell).ok_or(PlonkError::Synthesis)?, WEIGHT)?;
                         }
                         for [key, value] in &self.lookups {
                             let (key_row, value_row) = (row(key), row(value));
@@ -327,8 +335,11 @@ impl Circuit<Fr> for ModelCircuit {
                             if value_row != Some(key_row + 1) {
                                 return Err(PlonkError::Synthesis);
                             }
-                            any.enable(&mut region, key_row)?;
-                            function.enable(&mut region, key_row)?;
+                            mark(key_row, FUNCTION)?;
+                            raw_assign_fixed(&mut region, *function, key_row, Fr::ONE);
+                        }
+                        for (row, row_kind) in kinds {
+                            raw_assign_fixed(&mut region, *kind, row, Fr::from(row_kind));
                         }
                     }
                     LookupColumns::Copied { range, function } => {
