@@ -85,15 +85,16 @@ def measure(cmd, timeout=None) -> Measured:
 class Ours:
     name = "ours"
 
-    def __init__(self, zkml):
+    def __init__(self, zkml, max_proof_bytes=None):
         self.zkml = zkml
+        self.compile_args = [] if max_proof_bytes is None else ["--max-proof-bytes", str(max_proof_bytes)]
 
     def version(self):
         return subprocess.run([self.zkml, "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
     def compile(self, model_dir, work, timeout=None):
         shutil.rmtree(work, ignore_errors=True)
-        return measure([self.zkml, "compile", model_dir / "network.onnx", "--input", model_dir / "input.json", "--out", work, "--json"], timeout)
+        return measure([self.zkml, "compile", model_dir / "network.onnx", "--input", model_dir / "input.json", "--out", work, "--json", *self.compile_args], timeout)
 
     def setup(self, model_dir, work, timeout=None):
         m = measure([self.zkml, "setup", work, "--dev-srs", "--json"], timeout)
@@ -395,7 +396,7 @@ def systems_for(args):
     chosen = []
     for name in args.systems:
         if name == "ours":
-            chosen.append(Ours(args.zkml))
+            chosen.append(Ours(args.zkml, getattr(args, "max_proof_bytes", None)))
         elif name == "ezkl":
             if not args.ezkl_python:
                 raise SystemExit("--ezkl-python is required for EZKL (run.sh passes the venv's)")
@@ -418,6 +419,10 @@ def cmd_compare(args, kind="compare"):
     rows = benchmark(dirs, systems, args.runs, work, args.zkml, log)
     now, header = stamp([s.version() for s in systems])
     header = f"{header} · medians of {args.runs} alternating runs"
+    budgeted = getattr(args, "max_proof_bytes", None) is not None
+    if budgeted:
+        kind = f"{kind}-{args.max_proof_bytes}b"
+        header = f"{header} · ours compiled with `--max-proof-bytes {args.max_proof_bytes}`"
     base = f"{now:%Y-%m-%d}-{kind}"
     summary, full = comparison_tables(rows, systems)
     write_csv(out / f"{base}.csv", rows)
@@ -428,7 +433,8 @@ def cmd_compare(args, kind="compare"):
     report += ["## All figures", "", full, "", f"![prove time and memory]({base}.png)", ""]
     (out / f"{base}.md").write_text("\n".join(report))
     log(f"wrote {out / base}.md, .csv and .png")
-    if args.readme and summary:
+    # The README's summary is of the default, fastest circuits.
+    if args.readme and summary and not budgeted:
         refresh_readme(summary, f"{base}.md", header)
         log("refreshed the README's summary")
     print(summary or full)
@@ -582,6 +588,7 @@ def main():
     compare.add_argument("--runs", type=int, default=3)
     compare.add_argument("--systems", nargs="+", default=["ours", "ezkl"])
     compare.add_argument("--no-readme", dest="readme", action="store_false", help="leave the README's summary as it is")
+    compare.add_argument("--max-proof-bytes", type=int, help="compile ours for proofs of at most this many bytes")
     scaling = sub.add_parser("scaling", help="cost against model size, one family")
     scaling.add_argument("--runs", type=int, default=3)
     scaling.add_argument("--systems", nargs="+", default=["ours", "ezkl"])

@@ -67,9 +67,22 @@ fn dequantize_all(values: &[Vec<i128>], scale: u32) -> Vec<Vec<f64>> {
     values.iter().map(|row| row.iter().map(|&v| dequantize(v, scale)).collect()).collect()
 }
 
+/// What compilation may trade for what; the default is the fastest proving.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CompileOptions {
+    /// The largest proof, in bytes, of either input visibility. Fewer, taller columns make a
+    /// smaller proof at a larger k, so compilation then takes the fastest circuit that fits.
+    pub max_proof_bytes: Option<usize>,
+}
+
+/// Compiles `model_path` into `out` with the default options (see [`compile_with`]).
+pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Settings> {
+    compile_with(model_path, input, out, CompileOptions::default())
+}
+
 /// Compiles `model_path` into `out`: calibrates the fixed-point scales on `input` and sizes the
 /// circuit for both input visibilities.
-pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Settings> {
+pub fn compile_with(model_path: &Path, input: &InputData, out: &Path, options: CompileOptions) -> Result<Settings> {
     let onnx = read_limited(model_path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
     let model = Model::load(model_path)?;
     let reference = model.run_float(input)?;
@@ -112,7 +125,7 @@ pub fn compile(model_path: &Path, input: &InputData, out: &Path) -> Result<Setti
             private_input: visibility == Visibility::Private,
             binding: Fr::zero(),
         };
-        let built = size_circuit(q, &inference, &table)?;
+        let built = size_circuit(q, &inference, &table, options.max_proof_bytes)?;
         let num_instances = built.laid.instances.len();
         variants.push((Variant { circuit: built.circuit.params.clone(), num_instances }, built.laid));
     }
@@ -170,10 +183,18 @@ fn proving_cost(p: &CircuitParams) -> u64 {
 /// `SINGLE_COLUMN_MAX_K`) at which halo2-base needs a single advice column, which also carries
 /// all its lookups in place: the smallest proof and vk, at a proving time still far below a second.
 /// Larger ones take the k of least [`proving_cost`] with at most `MAX_ADVICE_COLUMNS` columns,
-/// which bounds the verifier's work and the proof's size.
-fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Result<Built> {
+/// which bounds the verifier's work and the proof's size. With `max_proof_bytes`, circuits whose
+/// proofs exceed it are passed over.
+fn size_circuit(
+    q: Quantization,
+    inference: &Inference,
+    table: &[[Fr; 2]],
+    max_proof_bytes: Option<usize>,
+) -> Result<Built> {
     let first_k = MIN_K.max(bit_length((table.len() + 2 + MINIMUM_ROWS) as u128));
     let mut best: Option<Built> = None;
+    // The budget and the smallest proof passed over for it, for the error if nothing fits.
+    let mut over_budget: Option<(usize, usize)> = None;
     for k in first_k..=srs::MAX_K {
         // The range rows share the table with the function rows, and with the weight rows where
         // those take at most a quarter of it: then a weight's bound is a single lookup, and the
@@ -196,6 +217,17 @@ fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Re
         };
         let p = &built.circuit.params;
         let advice = p.base.num_advice_per_phase[0];
+        if let Some(budget) = max_proof_bytes {
+            let bytes = pfsys::ProofShape::of_params(p).bytes();
+            if bytes > budget {
+                over_budget = Some((budget, over_budget.map_or(bytes, |(_, smallest)| smallest.min(bytes))));
+                // A single column is as small as a proof gets: more rows cannot help.
+                if advice == 1 {
+                    break;
+                }
+                continue;
+            }
+        }
         if advice == 1 && k <= SINGLE_COLUMN_MAX_K {
             return Ok(built);
         }
@@ -212,7 +244,11 @@ fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]]) -> Re
             _ => best = Some(built),
         }
     }
-    best.ok_or(Error::CircuitTooLarge { k: srs::MAX_K + 1, max: srs::MAX_K })
+    match (best, over_budget) {
+        (Some(built), _) => Ok(built),
+        (None, Some((budget, smallest))) => Err(Error::ProofBudget { budget, smallest }),
+        (None, None) => Err(Error::CircuitTooLarge { k: srs::MAX_K + 1, max: srs::MAX_K }),
+    }
 }
 
 /// Where `setup` takes its SRS from.

@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 
 use zkml_prover::api::accuracy_bound;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
-use zkml_prover::{compile, prove, run, setup, verify, Error, InputData, ProofFile, SrsSource, Visibility};
+use zkml_prover::{
+    compile, compile_with, prove, run, setup, verify, CompileOptions, Error, InputData, ProofFile, SrsSource,
+    Visibility,
+};
 
 fn input(model: &str) -> InputData {
     InputData::load(&zkml_prover::corpus::model(model).join("input.json")).unwrap()
@@ -57,6 +60,8 @@ fn assert_shape_gives_size(model: &'static str, proof: &ProofFile) {
     let vk = zkml_prover::api::load_vk(dir, &settings, Visibility::Public).unwrap();
     let shape = zkml_prover::pfsys::ProofShape::of(&vk);
     assert_eq!(shape.bytes(), proof.proof_bytes().unwrap().len(), "{model}: {shape:?}");
+    // Compilation knows it before any key.
+    assert_eq!(zkml_prover::pfsys::ProofShape::of_params(&settings.public.circuit), shape, "{model}");
 }
 
 #[test]
@@ -396,6 +401,42 @@ fn larger_milestone_models_prove_and_verify_accurately() {
         // Several gate columns, lookups in columns of their own.
         assert_shape_gives_size(model, &proof);
     }
+}
+
+/// A proof size budget takes 4l_relu_conv_fc, whose fastest circuit has 2,816-byte proofs, to a
+/// larger k with fewer columns: both visibilities then prove and verify within 2 KB, accurately.
+#[test]
+fn a_proof_size_budget_takes_fewer_taller_columns() {
+    let model = "4l_relu_conv_fc";
+    let fastest = zkml_prover::artifacts::ArtifactDir(artifacts(model).into()).load_settings().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let options = CompileOptions { max_proof_bytes: Some(2048) };
+    let settings =
+        compile_with(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model), dir, options).unwrap();
+    assert!(settings.k() > fastest.k(), "k {} against the fastest circuit's {}", settings.k(), fastest.k());
+    let fastest_bytes = zkml_prover::pfsys::ProofShape::of_params(&fastest.public.circuit).bytes();
+    assert!(fastest_bytes > 2048, "the fastest circuit's proofs ({fastest_bytes} bytes) already fit");
+    setup(dir, SrsSource::Dev).unwrap();
+    for visibility in Visibility::ALL {
+        let proof = prove(dir, &input(model), fr_from_hex("0x1234").unwrap(), visibility).unwrap();
+        verify(dir, &proof).unwrap();
+        let bytes = proof.proof_bytes().unwrap().len();
+        assert!(bytes <= 2048, "{}: {bytes} bytes", visibility.name());
+        assert_accurate(model, &proof);
+    }
+}
+
+/// A budget below the smallest proof any circuit of the model has is refused, and says so.
+#[test]
+fn an_unreachable_proof_size_budget_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let options = CompileOptions { max_proof_bytes: Some(1024) };
+    let path = zkml_prover::corpus::model("1l_mlp").join("network.onnx");
+    let err = compile_with(&path, &input("1l_mlp"), tmp.path(), options).unwrap_err();
+    // A single column, 53 elements, is as small as 1l_mlp's proofs get.
+    assert!(matches!(err, Error::ProofBudget { budget: 1024, smallest: 1696 }), "{err}");
+    assert!(!tmp.path().join("settings.json").exists(), "nothing is written for a refused budget");
 }
 
 /// A causal self-attention block (self_attention: layer norms, a masked softmax, a GELU MLP):

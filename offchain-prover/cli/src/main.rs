@@ -10,8 +10,10 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use zkml_cli::chain::{self, Chain, ChainError};
+use zkml_prover::artifacts::Variant;
+use zkml_prover::pfsys::ProofShape;
 use zkml_prover::proof::fr_from_hex;
-use zkml_prover::{Error, InputData, ProofFile, SrsSource, Visibility};
+use zkml_prover::{CompileOptions, Error, InputData, ProofFile, SrsSource, Visibility};
 
 /// A failure of any verb.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,10 @@ enum Command {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Keep every proof within this many bytes (a chain's proof size limit, say), at the
+        /// cost of a larger k and a slower proof where the fastest circuit's proofs are larger.
+        #[arg(long, value_name = "BYTES")]
+        max_proof_bytes: Option<usize>,
     },
     /// Generate the proving and verifying keys from the compiled circuit and an SRS.
     Setup {
@@ -169,20 +175,25 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             }
             json!({ "outputs": outputs })
         }
-        Command::Compile { model, input, out } => {
-            let settings =
-                with_progress("compiling", json, || zkml_prover::compile(model, &InputData::load(input)?, out))?;
+        Command::Compile { model, input, out, max_proof_bytes } => {
+            let options = CompileOptions { max_proof_bytes: *max_proof_bytes };
+            let settings = with_progress("compiling", json, || {
+                zkml_prover::compile_with(model, &InputData::load(input)?, out, options)
+            })?;
             if !json {
                 let q = settings.quantization;
+                let proof_bytes = |variant: &Variant| ProofShape::of_params(&variant.circuit).bytes();
                 println!(
-                    "compiled {} into {}: k={} scale=2^{} bits={} max error {:.3e} (bound {:.3e})",
+                    "compiled {} into {}: k={} scale=2^{} bits={} max error {:.3e} (bound {:.3e}), proofs of {} bytes ({} with a private input)",
                     model.display(),
                     out.display(),
                     settings.k(),
                     q.scale,
                     q.bits,
                     settings.accuracy.max_error,
-                    settings.accuracy.bound
+                    settings.accuracy.bound,
+                    proof_bytes(&settings.public),
+                    proof_bytes(&settings.private),
                 );
             }
             serde_json::to_value(&settings).expect("settings serialise")

@@ -47,6 +47,12 @@ fn verbs_round_trip_and_fail_with_non_zero_exit() {
     let (ok, _, stderr) = zkml(&["compile", "/nonexistent.onnx", "--input", &s(&input), "--out", &s(&dir)]);
     assert!(!ok);
     assert!(stderr.contains("/nonexistent.onnx"));
+    let elsewhere = tmp.path().join("small");
+    let budget = ["compile", &s(&model), "--input", &s(&input), "--out", &s(&elsewhere), "--max-proof-bytes", "512"];
+    let (ok, _, stderr) = zkml(&budget);
+    assert!(!ok);
+    assert!(stderr.contains("within 512 bytes"), "{stderr}");
+    assert!(!elsewhere.exists());
 }
 
 #[test]

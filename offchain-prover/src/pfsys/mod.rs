@@ -5,7 +5,9 @@ pub mod srs;
 
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_base::halo2_proofs::halo2curves::CurveAffine;
-use halo2_base::halo2_proofs::plonk::{create_proof, keygen_pk, keygen_vk, verify_proof, ProvingKey, VerifyingKey};
+use halo2_base::halo2_proofs::plonk::{
+    create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, ConstraintSystem, ProvingKey, VerifyingKey,
+};
 use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use halo2_base::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
@@ -105,7 +107,19 @@ pub struct ProofShape {
 
 impl ProofShape {
     pub fn of(vk: &VerifyingKey<G1Affine>) -> Self {
-        let cs = vk.cs();
+        Self::of_cs(vk.cs())
+    }
+
+    /// The shape of the proofs of `params`' circuit, known before any key: [`keygen`] turns each
+    /// selector into a fixed column of its own (no compression), and so does this.
+    pub fn of_params(params: &CircuitParams) -> Self {
+        let mut cs = ConstraintSystem::default();
+        ModelCircuit::configure_with_params(&mut cs, params.clone());
+        let selectors = vec![vec![]; cs.num_selectors()];
+        Self::of_cs(&cs.directly_convert_selectors_to_fixed(selectors).0)
+    }
+
+    fn of_cs(cs: &ConstraintSystem<Fr>) -> Self {
         let degree = cs.degree();
         let columns = cs.permutation().get_columns().len();
         let chunks = columns.div_ceil(degree - 2);
