@@ -158,6 +158,25 @@ fn bad_inputs_fail_with_clear_errors() {
     assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. })));
 }
 
+/// gather_nd gathers rows at indices concatenated from a constant and an integer input:
+/// the concatenation lowers, and the gather by computed indices is refused by name.
+#[test]
+fn a_gather_at_computed_nd_indices_is_named() {
+    let model = "gather_nd";
+    let path = zkml_prover::corpus::model(model).join("network.onnx");
+    let tmp = tempfile::tempdir().unwrap();
+    match compile(&path, &input(model), tmp.path()) {
+        Err(Error::UnsupportedOp { op, node, detail }) => {
+            assert_eq!(
+                (op.as_str(), node.as_str()),
+                ("GatherNd", "model/tf.compat.v1.gather_nd/BatchGatherND/GatherNd")
+            );
+            assert_eq!(detail, ": indices computed at run time");
+        }
+        other => panic!("expected GatherNd refused, got {:?}", other.map(|s| s.k())),
+    }
+}
+
 #[test]
 fn a_malformed_model_is_named() {
     let tmp = tempfile::tempdir().unwrap();

@@ -871,26 +871,42 @@ impl<'a> Lowering<'a> {
                 _ => self.scatter(node),
             };
         }
+        // An integer constant is an operator's indices or one of its parameters (a `Trilu`'s k),
+        // except in a concatenation: there it is data, probed like the other operands so that all
+        // of them share a datum type.
+        let concat = matches!(name.as_ref(), "Concat" | "TypedConcat");
         let data: Vec<OutletId> = node
             .inputs
             .iter()
-            .filter(|o| !matches!(self.values.get(o), Some(Value::Const(t)) if !t.datum_type().is_float()))
+            .filter(|o| concat || !matches!(self.values.get(o), Some(Value::Const(t)) if !t.datum_type().is_float()))
             .copied()
             .collect();
         let operands = data.into_iter().map(|o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
-        let zeros = eval(node, self.probe_inputs(node, |_, s| vec![0.0; s.iter().product()])?)?;
+        let probe = |fill: &mut dyn FnMut(usize, &[usize]) -> Vec<f32>| match concat {
+            true => node
+                .inputs
+                .iter()
+                .enumerate()
+                .map(|(slot, &outlet)| {
+                    let shape = shape_of(self.model, outlet)?;
+                    tensor(&shape, &fill(slot, &shape))
+                })
+                .collect::<Result<TVec<_>>>(),
+            false => self.probe_inputs(node, fill),
+        };
+        let zeros = eval(node, probe(&mut |_, s| vec![0.0; s.iter().product()])?)?;
         if zeros.iter().any(|&v| v != 0.0) {
             return Err(unsupported(node, "padding with a non-zero constant"));
         }
         let mut offset = 0;
         let total: usize = operands.iter().map(|&n| self.graph.nodes[n].len()).sum();
-        let probe = self.probe_inputs(node, |_, shape| {
+        let numbered = probe(&mut |_, shape| {
             let n: usize = shape.iter().product();
             let start = offset;
             offset += n;
             (start..start + n).map(|i| (i + 1) as f32).collect()
         })?;
-        let sources = eval(node, probe)?
+        let sources = eval(node, numbered)?
             .into_iter()
             .map(|v| as_index(v, total).map(|i| i.checked_sub(1)))
             .collect::<Option<Vec<_>>>()
@@ -1205,6 +1221,28 @@ mod tests {
             }
             other => panic!("expected the panic reported as an error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_integer_constant_concatenated_with_an_input_is_data() {
+        use tract_onnx::tract_core::ops::array::TypedConcat;
+        let mut model = TypedModel::default();
+        let rows = model.add_const("rows", tensor1(&[0i32, 0])).unwrap();
+        let x = model.add_source("x", i32::fact([2])).unwrap();
+        let both = model.wire_node("both", TypedConcat { axis: 0 }, &[rows, x]).unwrap();
+        model.select_output_outlets(&both).unwrap();
+        let graph = lower(&model).unwrap();
+        let both = graph.nodes.iter().find(|n| n.name == "both").unwrap();
+        // The constant's two elements, then the input's.
+        assert!(
+            matches!(&both.op, Op::Gather { sources } if sources == &[Some(0), Some(1), Some(2), Some(3)]),
+            "{:?}",
+            both.op
+        );
+        let operands: Vec<_> = both.inputs.iter().map(|&i| &graph.nodes[i].op).collect();
+        // An integer input is range-checked as an integer before use.
+        assert!(matches!(operands[..], [Op::Params(_), Op::Integer]), "{operands:?}");
+        assert_eq!(graph.params.iter().map(|p| p.value).collect::<Vec<_>>(), [0.0, 0.0]);
     }
 
     #[test]
