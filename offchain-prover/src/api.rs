@@ -193,8 +193,8 @@ fn size_circuit(
 ) -> Result<Built> {
     let first_k = MIN_K.max(bit_length((table.len() + 2 + MINIMUM_ROWS) as u128));
     let mut best: Option<Built> = None;
-    // The budget and the smallest proof passed over for it, for the error if nothing fits.
-    let mut over_budget: Option<(usize, usize)> = None;
+    // The smallest proof passed over for the budget, for the error if nothing fits.
+    let mut smallest_over: Option<usize> = None;
     for k in first_k..=srs::MAX_K {
         // The range rows share the table with the function rows, and with the weight rows where
         // those take at most a quarter of it: then a weight's bound is a single lookup, and the
@@ -220,7 +220,7 @@ fn size_circuit(
         if let Some(budget) = max_proof_bytes {
             let bytes = pfsys::ProofShape::of_params(p).bytes();
             if bytes > budget {
-                over_budget = Some((budget, over_budget.map_or(bytes, |(_, smallest)| smallest.min(bytes))));
+                smallest_over = Some(smallest_over.map_or(bytes, |smallest| smallest.min(bytes)));
                 // A single column is as small as a proof gets: more rows cannot help.
                 if advice == 1 {
                     break;
@@ -244,7 +244,7 @@ fn size_circuit(
             _ => best = Some(built),
         }
     }
-    match (best, over_budget) {
+    match (best, max_proof_bytes.zip(smallest_over)) {
         (Some(built), _) => Ok(built),
         (None, Some((budget, smallest))) => Err(Error::ProofBudget { budget, smallest }),
         (None, None) => Err(Error::CircuitTooLarge { k: srs::MAX_K + 1, max: srs::MAX_K }),

@@ -693,17 +693,29 @@ impl<'a> Lowering<'a> {
         Ok((vars, consts))
     }
 
+    /// Whether `outlet` is a non-float constant: indices, or a parameter of its operator.
+    fn is_exact_const(&self, outlet: &OutletId) -> bool {
+        matches!(self.values.get(outlet), Some(Value::Const(t)) if !t.datum_type().is_float())
+    }
+
     /// Probe inputs: non-float constants as they are, every other slot from `fill(slot, shape)`.
-    fn probe_inputs(
+    fn probe_inputs(&self, node: &TypedNode, fill: impl FnMut(usize, &[usize]) -> Vec<f32>) -> Result<TVec<Tensor>> {
+        self.probe_keeping(node, |slot| self.is_exact_const(&node.inputs[slot]), fill)
+    }
+
+    /// Probe inputs: the constants at the slots `keep` picks as they are, every other slot from
+    /// `fill`.
+    fn probe_keeping(
         &self,
         node: &TypedNode,
+        keep: impl Fn(usize) -> bool,
         mut fill: impl FnMut(usize, &[usize]) -> Vec<f32>,
     ) -> Result<TVec<Tensor>> {
         node.inputs
             .iter()
             .enumerate()
             .map(|(slot, outlet)| match self.values.get(outlet) {
-                Some(Value::Const(t)) if !t.datum_type().is_float() => Ok((**t).clone()),
+                Some(Value::Const(t)) if keep(slot) => Ok((**t).clone()),
                 _ => {
                     let shape = shape_of(self.model, *outlet)?;
                     tensor(&shape, &fill(slot, &shape))
@@ -875,37 +887,25 @@ impl<'a> Lowering<'a> {
         // except in a concatenation: there it is data, probed like the other operands so that all
         // of them share a datum type.
         let concat = matches!(name.as_ref(), "Concat" | "TypedConcat");
-        let data: Vec<OutletId> = node
-            .inputs
-            .iter()
-            .filter(|o| concat || !matches!(self.values.get(o), Some(Value::Const(t)) if !t.datum_type().is_float()))
-            .copied()
-            .collect();
+        let not_data: Vec<bool> = node.inputs.iter().map(|o| !concat && self.is_exact_const(o)).collect();
+        let data: Vec<OutletId> = node.inputs.iter().zip(&not_data).filter(|(_, &not)| !not).map(|(&o, _)| o).collect();
         let operands = data.into_iter().map(|o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
-        let probe = |fill: &mut dyn FnMut(usize, &[usize]) -> Vec<f32>| match concat {
-            true => node
-                .inputs
-                .iter()
-                .enumerate()
-                .map(|(slot, &outlet)| {
-                    let shape = shape_of(self.model, outlet)?;
-                    tensor(&shape, &fill(slot, &shape))
-                })
-                .collect::<Result<TVec<_>>>(),
-            false => self.probe_inputs(node, fill),
-        };
-        let zeros = eval(node, probe(&mut |_, s| vec![0.0; s.iter().product()])?)?;
+        let zeros = eval(node, self.probe_keeping(node, |slot| not_data[slot], |_, s| vec![0.0; s.iter().product()])?)?;
         if zeros.iter().any(|&v| v != 0.0) {
             return Err(unsupported(node, "padding with a non-zero constant"));
         }
         let mut offset = 0;
         let total: usize = operands.iter().map(|&n| self.graph.nodes[n].len()).sum();
-        let numbered = probe(&mut |_, shape| {
-            let n: usize = shape.iter().product();
-            let start = offset;
-            offset += n;
-            (start..start + n).map(|i| (i + 1) as f32).collect()
-        })?;
+        let numbered = self.probe_keeping(
+            node,
+            |slot| not_data[slot],
+            |_, shape| {
+                let n: usize = shape.iter().product();
+                let start = offset;
+                offset += n;
+                (start..start + n).map(|i| (i + 1) as f32).collect()
+            },
+        )?;
         let sources = eval(node, numbered)?
             .into_iter()
             .map(|v| as_index(v, total).map(|i| i.checked_sub(1)))
