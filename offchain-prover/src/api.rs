@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::artifacts::{read_limited, Accuracy, ArtifactDir, Settings, Variant, Visibility, SETTINGS_VERSION};
 use crate::circuit::chip::Ranges;
 use crate::circuit::layout::{quantize_params, Inference, ParamBits};
-use crate::circuit::{build, function_table, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
+use crate::circuit::{build, function_table, hash_rows, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
 use crate::error::{Error, Result};
 use crate::graph::{Model, MAX_MODEL_FILE_BYTES};
 use crate::input::InputData;
@@ -135,6 +135,7 @@ pub fn compile_with(model_path: &Path, input: &InputData, out: &Path, options: C
     std::fs::create_dir_all(out).map_err(Error::io(out))?;
     let dir = ArtifactDir(out.into());
     std::fs::write(dir.onnx(), &onnx).map_err(Error::io(dir.onnx()))?;
+    dir.save_graph(&model.graph)?;
     crate::artifacts::write_json(&dir.calibration(), input)?;
     let settings = Settings {
         version: SETTINGS_VERSION,
@@ -191,7 +192,9 @@ fn size_circuit(
     table: &[[Fr; 2]],
     max_proof_bytes: Option<usize>,
 ) -> Result<Built> {
-    let first_k = MIN_K.max(bit_length((table.len() + 2 + MINIMUM_ROWS) as u128));
+    // The lookup table lies below the Poseidon region.
+    let above_table = hash_rows(q, inference)?;
+    let first_k = MIN_K.max(bit_length((above_table + table.len() + 2 + MINIMUM_ROWS) as u128));
     let mut best: Option<Built> = None;
     // The smallest proof passed over for the budget, for the error if nothing fits.
     let mut smallest_over: Option<usize> = None;
@@ -200,7 +203,8 @@ fn size_circuit(
         // those take at most a quarter of it: then a weight's bound is a single lookup, and the
         // widest common range check, a sign split's `bits − 1`, should be one too. Without weight
         // rows the weights' checks are range checks, one lookup each at the weights' width.
-        let Some(free_rows) = ((1usize << k) - MINIMUM_ROWS - 1).checked_sub(table.len()).filter(|&r| r > 1) else {
+        let taken = above_table + table.len();
+        let Some(free_rows) = ((1usize << k) - MINIMUM_ROWS - 1).checked_sub(taken).filter(|&r| r > 1) else {
             continue;
         };
         let weight = inference.param_bits.weight;
@@ -272,7 +276,7 @@ impl Compiled {
     pub fn load(dir: &Path) -> Result<Self> {
         let dir = ArtifactDir(dir.into());
         let settings = dir.load_settings()?;
-        let model = Model::load(&dir.onnx())?;
+        let model = Model::lowered(&dir.onnx(), dir.load_graph()?);
         let params = quantize_params(&model, settings.quantization.scale)?;
         Ok(Compiled { dir, settings, model, params, table: Default::default() })
     }

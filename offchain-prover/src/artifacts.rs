@@ -3,6 +3,7 @@
 //! ```text
 //! DIR/settings.json     circuit shape, quantisation, commitments (this module's `Settings`)
 //! DIR/network.onnx      the model, copied so the directory is self-contained
+//! DIR/graph.json        the model lowered to the prover's graph, which proving lays out
 //! DIR/calibration.json  the input calibration ran on, used again for key generation
 //! DIR/{public,private}.srs  the SRS, downsized to each circuit (written by `setup`)
 //! DIR/kzg.vparams       the verifier's part of the SRS: G1 generator, G2, s·G2 (160 bytes)
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::circuit::layout::ParamBits;
 use crate::circuit::CircuitParams;
 use crate::error::{Error, Result};
+use crate::graph::Graph;
 use crate::quantize::Quantization;
 
 /// Reads a whole file, refusing files above `limit` bytes.
@@ -82,14 +84,17 @@ pub struct Settings {
     pub private: Variant,
 }
 
-/// Version 7: Poseidon rows say what they are in one fixed column and take inputs through one
-/// column; lookups select by a kind column; every circuit is of degree 5. (6: the gate columns are
-/// laid out row by row, so no break points; 5: inputs keep their declared types, so the circuits of boolean
-/// and integer inputs constrain them (bits, whole numbers); 3: one lookup table for range checks
-/// and functions, read in place by a single gate column; 2: Poseidon in three columns, sign-split
-/// range checks, per-kind parameter widths.)
-pub const SETTINGS_VERSION: u32 = 7;
+/// Version 8: the lowered graph is an artifact of its own (`graph.json`). (7: Poseidon rows say
+/// what they are in one fixed column and take inputs through one column; lookups select by a kind
+/// column; every circuit is of degree 5. 6: the gate columns are laid out row by row, so no break
+/// points; 5: inputs keep their declared types, so the circuits of boolean and integer inputs
+/// constrain them (bits, whole numbers); 3: one lookup table for range checks and functions, read
+/// in place by a single gate column; 2: Poseidon in three columns, sign-split range checks,
+/// per-kind parameter widths.)
+pub const SETTINGS_VERSION: u32 = 8;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
+/// A lowered graph lists every coefficient of every linear layer.
+const MAX_GRAPH_BYTES: u64 = 4 << 30;
 
 impl Settings {
     pub fn variant(&self, visibility: Visibility) -> &Variant {
@@ -114,6 +119,10 @@ impl ArtifactDir {
     }
     pub fn onnx(&self) -> PathBuf {
         self.0.join("network.onnx")
+    }
+    /// The lowered graph ([`Graph`]), so that proving need not load and lower the ONNX file.
+    pub fn graph(&self) -> PathBuf {
+        self.0.join("graph.json")
     }
     pub fn calibration(&self) -> PathBuf {
         self.0.join("calibration.json")
@@ -151,6 +160,22 @@ impl ArtifactDir {
 
     pub fn save_settings(&self, settings: &Settings) -> Result<()> {
         write_json(&self.settings(), settings)
+    }
+
+    pub fn load_graph(&self) -> Result<Graph> {
+        let path = self.graph();
+        let bytes = read_limited(&path, "lowered graph", MAX_GRAPH_BYTES)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
+            what: "lowered graph",
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Writes the graph as compact JSON: a large model's graph lists millions of coefficients.
+    pub fn save_graph(&self, graph: &Graph) -> Result<()> {
+        let path = self.graph();
+        std::fs::write(&path, serde_json::to_vec(graph).expect("graphs serialise to JSON")).map_err(Error::io(path))
     }
 }
 

@@ -214,6 +214,17 @@ fn missing_or_corrupt_artifacts_are_reported() {
     std::fs::write(&vparams, &honest_vparams).unwrap();
     verify(dir, &proof).unwrap();
 
+    let graph = dir.join("graph.json");
+    let honest_graph = std::fs::read(&graph).unwrap();
+    std::fs::write(&graph, &honest_graph[..honest_graph.len() / 2]).unwrap();
+    assert!(matches!(
+        prove(dir, &input("1l_relu"), binding, Visibility::Public),
+        Err(Error::CorruptArtifact { what: "lowered graph", .. })
+    ));
+    std::fs::remove_file(&graph).unwrap();
+    assert!(matches!(prove(dir, &input("1l_relu"), binding, Visibility::Public), Err(Error::Io { .. })));
+    std::fs::write(&graph, &honest_graph).unwrap();
+
     std::fs::write(dir.join("public.srs"), b"not an srs").unwrap();
     assert!(matches!(
         prove(dir, &input("1l_relu"), binding, Visibility::Public),

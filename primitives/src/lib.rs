@@ -27,7 +27,7 @@ use sp_runtime_interface::runtime_interface;
 pub use handoff::{prover_handoff, JobStatus, ProvingJob};
 #[cfg(feature = "std")]
 pub use handoff::{ProverExt, ProverService};
-pub use settings::{CircuitSettings, MAX_ADVICE_COLUMNS, MAX_FIXED_COLUMNS, MAX_K, MAX_LOOKUP_COLUMNS};
+pub use settings::{CircuitSettings, MAX_ADVICE_COLUMNS, MAX_K, MAX_LOOKUP_COLUMNS};
 
 /// Identifies a registered model.
 pub type ModelId = u32;

@@ -12,8 +12,6 @@ use crate::VerifyError;
 pub const MAX_K: u32 = 20;
 /// Most advice columns in one phase.
 pub const MAX_ADVICE_COLUMNS: u32 = 64;
-/// Most fixed (constant) columns.
-pub const MAX_FIXED_COLUMNS: u32 = 16;
 /// Most advice column pairs looked up in the function table.
 pub const MAX_LOOKUP_COLUMNS: u32 = 16;
 
@@ -25,7 +23,8 @@ pub struct CircuitSettings {
     pub k: u32,
     /// halo2-base gate columns per phase.
     pub num_advice_per_phase: Vec<u32>,
-    /// halo2-base constant columns.
+    /// halo2-base constant columns: always 1, a column the constants share with the Poseidon
+    /// round constants and the lookup table.
     pub num_fixed: u32,
     /// Range-lookup columns per phase (only the first phase has any). With a single gate column,
     /// 1 if that column is looked up in place. The range rows' width is not here: it is the
@@ -53,7 +52,7 @@ impl CircuitSettings {
             // With one gate column lookups read that column in place: any larger count would
             // describe the same circuit.
             && range_lookups <= if advice == 1 { 1 } else { MAX_ADVICE_COLUMNS }
-            && (1..=MAX_FIXED_COLUMNS).contains(&self.num_fixed)
+            && self.num_fixed == 1
             && self.lookup_columns <= if advice == 1 { 1 } else { MAX_LOOKUP_COLUMNS }
             && (1..(1u32 << self.k)).contains(&self.num_instances);
         if within_bounds {

@@ -5,28 +5,34 @@
 //! rotations and a gate near a column's end breaks to the next one. Laid out row-major across `W`
 //! columns, four consecutive cells span at most two rows once `W ≥ 3`: each column is queried in
 //! its own row, and only the first three in the next one too, so a proof carries one evaluation
-//! per column (plus three) instead of four. The gate is enabled per position in the row, one
-//! selector per column as before. With a single column the layout is halo2-base's own, cell for
-//! cell, and so is the constraint system.
+//! per column (plus three) instead of four. With a single column the layout is halo2-base's own,
+//! cell for cell.
+//!
+//! The gate is enabled per position in the row, by one fixed column for each two positions: its
+//! value `u ∈ {0, 1, 2, 3}` says which of the pair's positions start a gate (bit 0 the first, bit
+//! 1 the second), and each position's gate is multiplied by the degree-3 polynomial that is 1
+//! where its bit is set and 0 elsewhere on those four values. The gate stays within the circuit's
+//! degree 5, and a proof carries one fixed evaluation for each two columns instead of one each.
 
 use halo2_base::gates::circuit::BaseCircuitParams;
 use halo2_base::halo2_proofs::circuit::{Region, Value};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::plonk::{
-    Advice, Column, ConstraintSystem, Error as PlonkError, Fixed, Instance, Selector,
+    Advice, Column, ConstraintSystem, Error as PlonkError, Expression, Fixed, Instance,
 };
 use halo2_base::halo2_proofs::poly::Rotation;
-use halo2_base::utils::halo2::raw_assign_advice;
+use halo2_base::utils::halo2::{raw_assign_advice, raw_assign_fixed};
 use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
 use halo2_base::Context;
 
-/// The gate columns, the constant columns their copy constraints use, and the instance column.
+/// The gate columns, the fixed column of the constants their copy constraints use, and the
+/// instance column.
 #[derive(Clone, Debug)]
 pub struct GateConfig {
     pub columns: Vec<Column<Advice>>,
-    /// `selectors[p]` enables the gate on the four cells that start at column `p` of a row.
-    selectors: Vec<Selector>,
-    pub constants: Vec<Column<Fixed>>,
+    /// `starts[p / 2]` enables the gate on the four cells that start at column `p` of a row.
+    starts: Vec<Column<Fixed>>,
+    pub constants: Column<Fixed>,
     pub instance: Column<Instance>,
 }
 
@@ -41,28 +47,24 @@ pub fn rows(cells: usize, width: usize) -> usize {
 }
 
 impl GateConfig {
-    /// Columns in halo2-base's order (constants, gate columns, instance), so that a single-column
-    /// circuit is the one halo2-base would configure.
-    pub fn configure(meta: &mut ConstraintSystem<Fr>, params: &BaseCircuitParams) -> Self {
-        let constants = (0..params.num_fixed)
+    /// Configures the gate columns of `params`, with `constants` (which other regions may share)
+    /// for halo2-base's constants.
+    pub fn configure(meta: &mut ConstraintSystem<Fr>, params: &BaseCircuitParams, constants: Column<Fixed>) -> Self {
+        meta.enable_equality(constants);
+        let width = params.num_advice_per_phase.first().copied().unwrap_or(0);
+        let columns: Vec<Column<Advice>> = (0..width)
             .map(|_| {
-                let column = meta.fixed_column();
+                let column = meta.advice_column();
                 meta.enable_equality(column);
                 column
             })
             .collect();
-        let width = params.num_advice_per_phase.first().copied().unwrap_or(0);
-        let mut columns = Vec::with_capacity(width);
-        let mut selectors = Vec::with_capacity(width);
-        for _ in 0..width {
-            let column = meta.advice_column();
-            meta.enable_equality(column);
-            columns.push(column);
-            selectors.push(meta.selector());
-        }
-        for (start, &selector) in selectors.iter().enumerate() {
+        let starts: Vec<Column<Fixed>> = (0..width.div_ceil(2)).map(|_| meta.fixed_column()).collect();
+        for start in 0..width {
             meta.create_gate("a + b·c = d", |m| {
-                let q = m.query_selector(selector);
+                let u = m.query_fixed(starts[start / 2], Rotation::cur());
+                // A last column without a partner is enabled by `u ∈ {0, 1}` itself.
+                let q = if start + 1 == width && start % 2 == 0 { u } else { enabled(u, start % 2) };
                 let [a, b, c, d] = std::array::from_fn(|i| {
                     let (column, row) = position(start + i, width);
                     m.query_advice(columns[column], Rotation(row as i32))
@@ -72,7 +74,7 @@ impl GateConfig {
         }
         let instance = meta.instance_column();
         meta.enable_equality(instance);
-        Self { columns, selectors, constants, instance }
+        Self { columns, starts, constants, instance }
     }
 
     /// Assigns the cells of `contexts`, one after another, and, when constraints are being built
@@ -84,6 +86,8 @@ impl GateConfig {
         mut copies: Option<&mut CopyConstraintManager<Fr>>,
     ) -> Result<(), PlonkError> {
         let width = self.columns.len();
+        // Per row, the gate starts of each pair of columns, as the bits of its fixed value.
+        let mut starts: Vec<Vec<u8>> = vec![vec![]; self.starts.len()];
         let mut i = 0;
         for ctx in contexts {
             // A context records its gates only when constraints are being built.
@@ -94,13 +98,33 @@ impl GateConfig {
                     let virtual_cell = ctx.get(offset as isize).cell.ok_or(PlonkError::Synthesis)?;
                     copies.assigned_advices.insert(virtual_cell, cell);
                     if ctx.selector.get(offset) == Some(&true) {
-                        self.selectors[column].enable(region, row)?;
+                        let pair = &mut starts[column / 2];
+                        if pair.len() <= row {
+                            pair.resize(row + 1, 0);
+                        }
+                        pair[row] |= 1 << (column % 2);
                     }
                 }
                 i += 1;
             }
         }
+        for (&column, rows) in self.starts.iter().zip(&starts) {
+            for (row, &u) in rows.iter().enumerate().filter(|(_, &u)| u != 0) {
+                raw_assign_fixed(region, column, row, Fr::from(u as u64));
+            }
+        }
         Ok(())
+    }
+}
+
+/// The polynomial of degree 3 in `u` that is 1 where bit `bit` of `u ∈ {0, 1, 2, 3}` is set and 0
+/// elsewhere on those values: `u(u−2)(2u−5)/3` for bit 0, `u(u−1)(7−2u)/6` for bit 1.
+fn enabled(u: Expression<Fr>, bit: usize) -> Expression<Fr> {
+    let c = |v: u64| Expression::Constant(Fr::from(v));
+    let inverse = |v: u64| Expression::Constant(Fr::from(v).invert().expect("nonzero"));
+    match bit {
+        0 => u.clone() * (u.clone() - c(2)) * (u * c(2) - c(5)) * inverse(3),
+        _ => u.clone() * (u.clone() - c(1)) * (c(7) - u * c(2)) * inverse(6),
     }
 }
 
@@ -119,5 +143,26 @@ mod tests {
         // One column is halo2-base's layout: the four cells are four rows.
         assert_eq!((0..4).map(|i| position(i, 1)).collect::<Vec<_>>(), [(0, 0), (0, 1), (0, 2), (0, 3)]);
         assert_eq!(rows(10, 3), 4);
+    }
+
+    #[test]
+    fn a_pair_value_enables_exactly_the_positions_of_its_bits() {
+        for u in 0..4u64 {
+            for bit in 0..2 {
+                let value = enabled(Expression::Constant(Fr::from(u)), bit).evaluate(
+                    &|c| c,
+                    &|_| unreachable!(),
+                    &|_| unreachable!(),
+                    &|_| unreachable!(),
+                    &|_| unreachable!(),
+                    &|_| unreachable!(),
+                    &|a| -a,
+                    &|a, b| a + b,
+                    &|a, b| a * b,
+                    &|a, f| a * f,
+                );
+                assert_eq!(value, Fr::from(u >> bit & 1), "u = {u}, bit {bit}");
+            }
+        }
     }
 }

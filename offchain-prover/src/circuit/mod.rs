@@ -9,7 +9,6 @@ pub mod layout;
 pub mod poseidon;
 
 use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, CircuitBuilderStage};
-use halo2_base::virtual_region::manager::VirtualRegionManager;
 use std::sync::MutexGuard;
 
 use halo2_base::halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner, Value};
@@ -19,7 +18,9 @@ use halo2_base::halo2_proofs::plonk::{
     Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Expression, Fixed,
 };
 use halo2_base::halo2_proofs::poly::Rotation;
-use halo2_base::utils::halo2::{constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed};
+use halo2_base::utils::halo2::{
+    constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed, raw_constrain_equal,
+};
 use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
 use halo2_base::AssignedValue;
 use serde::{Deserialize, Serialize};
@@ -79,6 +80,11 @@ const WEIGHT: u64 = 3;
 /// The lookup table `(kind·key, value, kind)`, one argument per looked-up column, and the columns
 /// that feed it. Without functions the table has no value column.
 ///
+/// The table's columns are the Poseidon region's round-constant columns and its rows those below
+/// the region, which read as table rows too: a round row as one of kind `c₂`, a round constant,
+/// an absorb row as one of kind 0 or `len·2^64`. No lookup has such a kind (a test of
+/// [`poseidon`] checks every round constant), and kind 0 matches only the all-zero input.
+///
 /// A lookup reads a cell `x` of kind `k` as `(k·x, value, k)`. Scaling the key by its kind lets a
 /// single fixed column of kinds both select the looked-up rows and keep the kinds apart: a row of
 /// kind 0 reads `(0, 0, 0)`, the table's zero row, and `k·x = k·key` only where `x = key`.
@@ -107,13 +113,17 @@ enum LookupColumns {
 }
 
 impl LookupConfig {
-    fn configure(meta: &mut ConstraintSystem<Fr>, params: &CircuitParams, gate: Column<Advice>) -> Option<Self> {
+    fn configure(
+        meta: &mut ConstraintSystem<Fr>,
+        params: &CircuitParams,
+        gate: Column<Advice>,
+        table: [Column<Fixed>; 3],
+    ) -> Option<Self> {
         if params.range_columns == 0 && params.lookup_columns == 0 {
             return None;
         }
-        let key = meta.fixed_column();
-        let value = (params.lookup_columns > 0).then(|| meta.fixed_column());
-        let kind = meta.fixed_column();
+        let [key, value, kind] = table;
+        let value = (params.lookup_columns > 0).then_some(value);
         let constant = |kind: u64| Expression::Constant(Fr::from(kind));
         let columns = if params.in_place() {
             let row_kind = meta.fixed_column();
@@ -174,6 +184,15 @@ impl LookupConfig {
         };
         Some(Self { key, value, kind, columns, checked_rows: 0 })
     }
+
+    /// The first column range checks are copied to, whose rows above the copies the Poseidon
+    /// region's first column takes.
+    fn shared_column(&self) -> Option<Column<Advice>> {
+        match &self.columns {
+            LookupColumns::Copied { range, .. } => range.first().map(|&(column, _)| column),
+            LookupColumns::InPlace { .. } => None,
+        }
+    }
 }
 
 /// A model inference as a halo2 circuit.
@@ -205,6 +224,31 @@ pub(crate) fn copy_advice(
     }
 }
 
+/// halo2-base's assignment of the constants and the copy constraints
+/// (`CopyConstraintManager::assign_raw`), but with the constants in `column` from row `first` on,
+/// not from row 0: the column's rows above hold the Poseidon region and the lookup table. Every
+/// virtual cell must be assigned already.
+fn assign_copies(copies: &mut CopyConstraintManager<Fr>, column: Column<Fixed>, first: usize, region: &mut Region<Fr>) {
+    // Sorted, so that the assignment does not depend on the order threads recorded them in.
+    copies.constant_equalities.sort_unstable();
+    let mut row = first;
+    for &(constant, _) in &copies.constant_equalities {
+        if let std::collections::btree_map::Entry::Vacant(entry) = copies.assigned_constants.entry(constant) {
+            entry.insert(raw_assign_fixed(region, column, row, constant));
+            row += 1;
+        }
+    }
+    copies.advice_equalities.sort_unstable();
+    for (left, right) in &copies.advice_equalities {
+        raw_constrain_equal(region, copies.assigned_advices[left], copies.assigned_advices[right]);
+    }
+    for (constant, cell) in &copies.constant_equalities {
+        raw_constrain_equal(region, copies.assigned_constants[constant], copies.assigned_advices[cell]);
+    }
+    // Key generation synthesizes twice (vk, then pk), and each time the constants are assigned.
+    copies.assigned_constants.clear();
+}
+
 impl Drop for ModelCircuit {
     /// Circuits built only to size them are never synthesized, and halo2-base warns about the
     /// unassigned constraints of a builder dropped unsynthesized.
@@ -219,14 +263,14 @@ impl ModelCircuit {
         (!self.builder.witness_gen_only()).then(|| self.builder.core().copy_manager.lock().expect("copy manager"))
     }
 
-    /// Rows the gate columns, the function table, the Poseidon region and the instance column
-    /// need.
+    /// Rows the gate columns, the Poseidon region with the lookup table and the constants below
+    /// it, and the instance column need. (The range columns are as many as their copies need.)
     pub fn rows_needed(&self) -> usize {
         let cells = self.builder.statistics().gate.total_advice_per_phase[0];
         let gate_rows = gate::rows(cells, self.params.base.num_advice_per_phase[0]);
-        let hash_rows: usize = self.hashes.iter().map(|h| poseidon::rows(h.len)).sum();
         let instances = self.builder.assigned_instances.iter().map(Vec::len).max().unwrap_or(0);
-        gate_rows.max(hash_rows).max(self.table.len()).max(instances)
+        let constants = self.builder.statistics().gate.total_fixed;
+        gate_rows.max(poseidon::region_rows(&self.hashes) + self.table.len() + constants).max(instances)
     }
 }
 
@@ -244,9 +288,13 @@ impl Circuit<Fr> for ModelCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
-        let gate = GateConfig::configure(meta, &params.base);
-        let poseidon = PoseidonConfig::configure(meta);
-        let mut lookup = LookupConfig::configure(meta, &params, gate.columns[0]);
+        // The Poseidon round constants' columns, which also hold the lookup table and the
+        // constants below the Poseidon region.
+        let constants = [(); 3].map(|_| meta.fixed_column());
+        let gate = GateConfig::configure(meta, &params.base, constants[1]);
+        let mut lookup = LookupConfig::configure(meta, &params, gate.columns[0], constants);
+        let shared = lookup.as_ref().and_then(LookupConfig::shared_column);
+        let poseidon = PoseidonConfig::configure(meta, constants, shared);
         if let Some(lookup) = &mut lookup {
             // As halo2's prover counts them, with every query of the circuit configured.
             lookup.checked_rows = (1 << params.base.k) - (meta.blinding_factors() + 1);
@@ -273,18 +321,20 @@ impl Circuit<Fr> for ModelCircuit {
             || "model",
             |mut region| {
                 gate.assign(&mut region, &self.builder.core().phase_manager[0].threads, self.copies().as_deref_mut())?;
-                if !self.builder.witness_gen_only() {
-                    // The constants, and every copy constraint among the gate cells.
-                    self.builder.core().copy_manager.assign_raw(&gate.constants, &mut region);
+                if let Some(mut copies) = self.copies() {
+                    // Below the Poseidon region and the lookup table, which share the column.
+                    let first = poseidon::region_rows(&self.hashes) + self.table.len();
+                    assign_copies(&mut copies, gate.constants, first, &mut region);
                 }
                 Ok(())
             },
         )?;
         self.builder.assign_instances(&[gate.instance], layouter.namespace(|| "expose"));
+        let mut hash_rows = 0;
         layouter.assign_region(
             || "poseidon",
             |mut region| {
-                poseidon.assign(&mut region, &self.hashes, self.copies().as_deref_mut());
+                hash_rows = poseidon.assign(&mut region, &self.hashes, self.copies().as_deref_mut());
                 Ok(())
             },
         )?;
@@ -292,7 +342,7 @@ impl Circuit<Fr> for ModelCircuit {
         layouter.assign_region(
             || "lookup table",
             |mut region| {
-                for (row, [k, v, kind]) in self.table.iter().enumerate() {
+                for (row, [k, v, kind]) in (hash_rows..).zip(&self.table) {
                     raw_assign_fixed(&mut region, lookup.key, row, *kind * k);
                     if let Some(value) = lookup.value {
                         raw_assign_fixed(&mut region, value, row, *v);
@@ -345,7 +395,8 @@ impl Circuit<Fr> for ModelCircuit {
                     LookupColumns::Copied { range, function } => {
                         let weights = self.weight_lookups.iter().map(|cell| (cell, WEIGHT));
                         let ranges = self.range_lookups.iter().map(|cell| (cell, RANGE));
-                        for (n, (cell, kind)) in weights.chain(ranges).enumerate() {
+                        // Below the Poseidon region, which shares the first range column.
+                        for (n, (cell, kind)) in (hash_rows..).zip(weights.chain(ranges)) {
                             let (column, column_kind) = range[n / rows];
                             copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
                             raw_assign_fixed(&mut region, column_kind, n % rows, Fr::from(kind));
@@ -431,6 +482,7 @@ pub(crate) fn size_params(
     range_lookups: usize,
     function_lookups: usize,
     weight_bits: Option<u32>,
+    hash_rows: usize,
 ) -> CircuitParams {
     let stats = builder.statistics();
     tracing::debug!(
@@ -442,9 +494,12 @@ pub(crate) fn size_params(
     );
     let mut params =
         CircuitParams { base: builder.calculate_params(Some(MINIMUM_ROWS)), weight_bits, ..Default::default() };
+    // The constants take rows of a column they share, however many there are (`rows_needed`).
+    params.base.num_fixed = 1;
     let (in_place, usable) = (params.in_place(), params.usable_rows());
     let columns = |n: usize| if in_place { usize::from(n > 0) } else { n.div_ceil(usable) };
-    params.range_columns = columns(range_lookups);
+    // The Poseidon region takes the first range column's top rows.
+    params.range_columns = if range_lookups > 0 { columns(hash_rows + range_lookups) } else { 0 };
     params.lookup_columns = columns(function_lookups);
     params
 }
@@ -487,7 +542,9 @@ pub fn build(
     let params = match shape {
         Shape::Fixed(params) => params.clone(),
         Shape::Size { .. } => {
-            size_params(&mut builder, range_lookups.len() + chip.weight_lookups.len(), chip.lookups.len(), weight_bits)
+            let ranges = range_lookups.len() + chip.weight_lookups.len();
+            let hash_rows = poseidon::region_rows(&chip.hashes);
+            size_params(&mut builder, ranges, chip.lookups.len(), weight_bits, hash_rows)
         }
     };
     let table = functions.map(|f| lookup_table(lookup_bits, weight_bits, f)).unwrap_or_default();
@@ -505,6 +562,15 @@ pub fn build(
         return Err(Error::TooManyRows { needed, available, k });
     }
     Ok(Built { circuit, laid })
+}
+
+/// Rows of the Poseidon region of `inference`'s circuit at quantisation `q`, the same at every k:
+/// the hashes' lengths depend only on how many parameters and inputs there are, and their widths.
+pub fn hash_rows(q: Quantization, inference: &Inference) -> Result<usize> {
+    let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20);
+    let mut chip = FixedPointChip::new(19, None, q);
+    lay_out(builder.main(0), &mut chip, inference)?;
+    Ok(poseidon::region_rows(&chip.hashes))
 }
 
 /// The ranges a witness-only layout sees, for calibration: no bounds are enforced.

@@ -4,7 +4,8 @@
 pub mod ir;
 mod lower;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::scan::Scan;
@@ -21,53 +22,40 @@ pub const MAX_MODEL_FILE_BYTES: u64 = 256 << 20;
 
 /// A loaded model: tract's typed graph (the float reference) and its lowering.
 pub struct Model {
-    typed: TypedModel,
+    /// The ONNX file, which tract reads again where a model lowered earlier needs its graph.
+    path: PathBuf,
+    typed: OnceLock<TypedModel>,
     pub graph: Graph,
 }
 
 impl Model {
     /// Loads `path`, fixing the input shapes (a symbolic batch dimension becomes 1), and lowers it.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = crate::artifacts::read_limited(path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
-        let malformed = |e: TractError| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") };
-        let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(malformed)?;
-        let inputs = model.input_outlets().map_err(malformed)?.len();
-        for i in 0..inputs {
-            let fact = model.input_fact(i).map_err(malformed)?.clone();
-            let shape = fact
-                .shape
-                .dims()
-                .map(|d| {
-                    d.concretize().and_then(|d| d.to_i64().ok()).and_then(|d| usize::try_from(d).ok()).unwrap_or(1)
-                })
-                .collect::<Vec<_>>();
-            // Inputs keep the type they declare, which the operators reading them expect (logic
-            // on booleans, integer arithmetic, constants of the same precision); a model that
-            // leaves it open takes f32.
-            let datum_type = match fact.datum_type.concretize() {
-                Some(dt) if dt == DatumType::Bool || dt == DatumType::F64 || dt.is_integer() => dt,
-                _ => DatumType::F32,
-            };
-            model.set_input_fact(i, InferenceFact::dt_shape(datum_type, shape)).map_err(malformed)?;
-        }
-        let typed = model.into_typed().map_err(malformed)?;
-        // Decluttering normalises operators (Gemm and MatMul into EinSum, ...); where one of its
-        // passes fails on a graph, the typed graph is still a valid reference to lower.
-        let typed = match typed.clone().into_decluttered() {
-            Ok(decluttered) => decluttered,
-            Err(e) => {
-                tracing::warn!("tract could not declutter {}: {e:#}; lowering the typed graph", path.display());
-                typed
-            }
-        };
+        let typed = load_typed(path)?;
         let graph = lower::lower(&typed)?;
-        Ok(Model { typed, graph })
+        Ok(Model { path: path.into(), typed: typed.into(), graph })
+    }
+
+    /// The model of the ONNX file at `path`, lowered earlier to `graph`. Laying out an inference
+    /// needs only the graph; tract loads the file again only to evaluate the float reference or
+    /// a lookup function, and, loading deterministically, numbers the nodes as it did for `graph`.
+    pub fn lowered(path: &Path, graph: Graph) -> Self {
+        Model { path: path.into(), typed: OnceLock::new(), graph }
+    }
+
+    fn typed(&self) -> Result<&TypedModel> {
+        if let Some(typed) = self.typed.get() {
+            return Ok(typed);
+        }
+        let typed = load_typed(&self.path)?;
+        Ok(self.typed.get_or_init(|| typed))
     }
 
     /// Runs the float reference on `input`: the model's outputs, flattened.
     pub fn run_float(&self, input: &InputData) -> Result<Vec<Vec<f64>>> {
         input.check_shapes(&self.graph.input_shapes)?;
-        let inputs = self.typed.input_outlets().map_err(tract_err)?;
+        let typed = self.typed()?;
+        let inputs = typed.input_outlets().map_err(tract_err)?;
         let tensors =
             input
                 .input_data
@@ -75,9 +63,9 @@ impl Model {
                 .zip(&self.graph.input_shapes)
                 .zip(inputs)
                 .map(|((row, shape), outlet)| {
-                    let datum_type = self.typed.outlet_fact(*outlet).map_err(tract_err)?.datum_type;
+                    let datum_type = typed.outlet_fact(*outlet).map_err(tract_err)?.datum_type;
                     let first = |bad: fn(f64) -> bool| row.iter().copied().enumerate().find(|&(_, v)| bad(v));
-                    let input = || self.typed.node(outlet.node).name.clone();
+                    let input = || typed.node(outlet.node).name.clone();
                     let invalid =
                         match datum_type {
                             DatumType::Bool => first(|v| v != 0.0 && v != 1.0)
@@ -94,7 +82,7 @@ impl Model {
                     Ok(tensor.cast_to_dt(datum_type).map_err(tract_err)?.into_owned().into())
                 })
                 .collect::<Result<TVec<TValue>>>()?;
-        let outputs = self.typed.clone().into_runnable().and_then(|plan| plan.run(tensors)).map_err(tract_err)?;
+        let outputs = typed.clone().into_runnable().and_then(|plan| plan.run(tensors)).map_err(tract_err)?;
         outputs.iter().map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect())).collect()
     }
 
@@ -103,13 +91,14 @@ impl Model {
         let function = &self.graph.functions[table];
         let xs: Vec<f32> = xs.iter().map(|x| x + function.addend).collect();
         let input = tvec![Tensor::from_shape(&[xs.len()], &xs).map_err(tract_err)?.into()];
+        let typed = self.typed()?;
         let out = match function.op {
-            FunctionOp::Node(node) => self.typed.node(node).op.eval_out_of_plan(input),
+            FunctionOp::Node(node) => typed.node(node).op.eval_out_of_plan(input),
             FunctionOp::Exp => tract_onnx::tract_core::ops::math::exp().eval_out_of_plan(input),
             FunctionOp::Rsqrt => tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(input),
             FunctionOp::Sigmoid => tract_onnx::tract_core::ops::nn::sigmoid().eval_out_of_plan(input),
             FunctionOp::Tanh => tract_onnx::tract_core::ops::math::tanh().eval_out_of_plan(input),
-            FunctionOp::ScanBody { scan, node } => match self.typed.node(scan).op_as::<Scan>() {
+            FunctionOp::ScanBody { scan, node } => match typed.node(scan).op_as::<Scan>() {
                 Some(op) => op.body.node(node).op.eval_out_of_plan(input),
                 None => Ok(None),
             },
@@ -126,6 +115,40 @@ impl Model {
             .ok_or_else(|| Error::Tract(format!("cannot evaluate `{}` out of plan", function.name)))?;
         to_f32s(&out)
     }
+}
+
+/// Reads `path` into tract's typed, decluttered graph, the input shapes fixed.
+fn load_typed(path: &Path) -> Result<TypedModel> {
+    let bytes = crate::artifacts::read_limited(path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
+    let malformed = |e: TractError| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") };
+    let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(malformed)?;
+    let inputs = model.input_outlets().map_err(malformed)?.len();
+    for i in 0..inputs {
+        let fact = model.input_fact(i).map_err(malformed)?.clone();
+        let shape = fact
+            .shape
+            .dims()
+            .map(|d| d.concretize().and_then(|d| d.to_i64().ok()).and_then(|d| usize::try_from(d).ok()).unwrap_or(1))
+            .collect::<Vec<_>>();
+        // Inputs keep the type they declare, which the operators reading them expect (logic
+        // on booleans, integer arithmetic, constants of the same precision); a model that
+        // leaves it open takes f32.
+        let datum_type = match fact.datum_type.concretize() {
+            Some(dt) if dt == DatumType::Bool || dt == DatumType::F64 || dt.is_integer() => dt,
+            _ => DatumType::F32,
+        };
+        model.set_input_fact(i, InferenceFact::dt_shape(datum_type, shape)).map_err(malformed)?;
+    }
+    let typed = model.into_typed().map_err(malformed)?;
+    // Decluttering normalises operators (Gemm and MatMul into EinSum, ...); where one of its
+    // passes fails on a graph, the typed graph is still a valid reference to lower.
+    Ok(match typed.clone().into_decluttered() {
+        Ok(decluttered) => decluttered,
+        Err(e) => {
+            tracing::warn!("tract could not declutter {}: {e:#}; lowering the typed graph", path.display());
+            typed
+        }
+    })
 }
 
 pub(crate) fn tract_err(e: TractError) -> Error {
