@@ -317,24 +317,25 @@ impl Circuit<Fr> for ModelCircuit {
         (gate, poseidon, lookup): Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), PlonkError> {
+        // The Poseidon region's rows, above the lookup table, the constants and the range checks'
+        // copies, which share its columns.
+        let hash_rows = poseidon::region_rows(&self.hashes);
         layouter.assign_region(
             || "model",
             |mut region| {
                 gate.assign(&mut region, &self.builder.core().phase_manager[0].threads, self.copies().as_deref_mut())?;
                 if let Some(mut copies) = self.copies() {
-                    // Below the Poseidon region and the lookup table, which share the column.
-                    let first = poseidon::region_rows(&self.hashes) + self.table.len();
+                    let first = hash_rows + self.table.len();
                     assign_copies(&mut copies, gate.constants, first, &mut region);
                 }
                 Ok(())
             },
         )?;
         self.builder.assign_instances(&[gate.instance], layouter.namespace(|| "expose"));
-        let mut hash_rows = 0;
         layouter.assign_region(
             || "poseidon",
             |mut region| {
-                hash_rows = poseidon.assign(&mut region, &self.hashes, self.copies().as_deref_mut());
+                poseidon.assign(&mut region, &self.hashes, self.copies().as_deref_mut());
                 Ok(())
             },
         )?;
@@ -395,7 +396,6 @@ impl Circuit<Fr> for ModelCircuit {
                     LookupColumns::Copied { range, function } => {
                         let weights = self.weight_lookups.iter().map(|cell| (cell, WEIGHT));
                         let ranges = self.range_lookups.iter().map(|cell| (cell, RANGE));
-                        // Below the Poseidon region, which shares the first range column.
                         for (n, (cell, kind)) in (hash_rows..).zip(weights.chain(ranges)) {
                             let (column, column_kind) = range[n / rows];
                             copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());

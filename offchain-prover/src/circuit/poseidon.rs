@@ -225,13 +225,13 @@ impl PoseidonConfig {
         }
     }
 
-    /// Lays out `jobs` one after another from row 0; returns the rows used.
+    /// Lays out `jobs` one after another from row 0, on [`region_rows`] rows.
     pub fn assign(
         &self,
         region: &mut Region<Fr>,
         jobs: &[HashJob],
         mut copies: Option<&mut CopyConstraintManager<Fr>>,
-    ) -> usize {
+    ) {
         let mut start = 0;
         for job in jobs {
             let values: Vec<Fr> = job.inputs.iter().map(|c| *c.value()).collect();
@@ -243,7 +243,6 @@ impl PoseidonConfig {
             copy_advice(region, job.output, self.columns[0], start + rows.len() - 1, copies.as_deref_mut());
             start += rows.len();
         }
-        start
     }
 }
 
