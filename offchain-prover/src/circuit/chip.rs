@@ -426,8 +426,7 @@ pub(crate) mod tests {
     ) -> (bool, bool) {
         let range_lookups = chip.take_range_lookups();
         let (ranges, weights) = (range_lookups.len() + chip.weight_lookups.len(), chip.weight_bits);
-        let hash_rows = super::super::poseidon::region_rows(&chip.hashes);
-        let params = super::super::size_params(&mut builder, ranges, chip.lookups.len(), weights, hash_rows);
+        let params = super::super::size_params(&mut builder, ranges, chip.lookups.len(), weights, &chip.hashes);
         let circuit = super::super::ModelCircuit {
             builder,
             params,

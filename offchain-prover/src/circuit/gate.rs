@@ -86,8 +86,10 @@ impl GateConfig {
         mut copies: Option<&mut CopyConstraintManager<Fr>>,
     ) -> Result<(), PlonkError> {
         let width = self.columns.len();
-        // Per row, the gate starts of each pair of columns, as the bits of its fixed value.
-        let mut starts: Vec<Vec<u8>> = vec![vec![]; self.starts.len()];
+        // Per row, the gate starts of each pair of columns, as the bits of its fixed value: fixed,
+        // so recorded only when constraints are being built.
+        let cells = if copies.is_some() { contexts.iter().map(|ctx| ctx.advice.len()).sum() } else { 0 };
+        let mut starts = vec![vec![0u8; rows(cells, width)]; self.starts.len()];
         let mut i = 0;
         for ctx in contexts {
             // A context records its gates only when constraints are being built.
@@ -98,11 +100,7 @@ impl GateConfig {
                     let virtual_cell = ctx.get(offset as isize).cell.ok_or(PlonkError::Synthesis)?;
                     copies.assigned_advices.insert(virtual_cell, cell);
                     if ctx.selector.get(offset) == Some(&true) {
-                        let pair = &mut starts[column / 2];
-                        if pair.len() <= row {
-                            pair.resize(row + 1, 0);
-                        }
-                        pair[row] |= 1 << (column % 2);
+                        starts[column / 2][row] |= 1 << (column % 2);
                     }
                 }
                 i += 1;

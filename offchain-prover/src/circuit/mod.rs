@@ -266,11 +266,10 @@ impl ModelCircuit {
     /// Rows the gate columns, the Poseidon region with the lookup table and the constants below
     /// it, and the instance column need. (The range columns are as many as their copies need.)
     pub fn rows_needed(&self) -> usize {
-        let cells = self.builder.statistics().gate.total_advice_per_phase[0];
-        let gate_rows = gate::rows(cells, self.params.base.num_advice_per_phase[0]);
+        let stats = self.builder.statistics().gate;
+        let gate_rows = gate::rows(stats.total_advice_per_phase[0], self.params.base.num_advice_per_phase[0]);
         let instances = self.builder.assigned_instances.iter().map(Vec::len).max().unwrap_or(0);
-        let constants = self.builder.statistics().gate.total_fixed;
-        gate_rows.max(poseidon::region_rows(&self.hashes) + self.table.len() + constants).max(instances)
+        gate_rows.max(poseidon::region_rows(&self.hashes) + self.table.len() + stats.total_fixed).max(instances)
     }
 }
 
@@ -482,7 +481,7 @@ pub(crate) fn size_params(
     range_lookups: usize,
     function_lookups: usize,
     weight_bits: Option<u32>,
-    hash_rows: usize,
+    hashes: &[HashJob],
 ) -> CircuitParams {
     let stats = builder.statistics();
     tracing::debug!(
@@ -499,6 +498,7 @@ pub(crate) fn size_params(
     let (in_place, usable) = (params.in_place(), params.usable_rows());
     let columns = |n: usize| if in_place { usize::from(n > 0) } else { n.div_ceil(usable) };
     // The Poseidon region takes the first range column's top rows.
+    let hash_rows = poseidon::region_rows(hashes);
     params.range_columns = if range_lookups > 0 { columns(hash_rows + range_lookups) } else { 0 };
     params.lookup_columns = columns(function_lookups);
     params
@@ -541,11 +541,13 @@ pub fn build(
     let range_lookups = chip.take_range_lookups();
     let params = match shape {
         Shape::Fixed(params) => params.clone(),
-        Shape::Size { .. } => {
-            let ranges = range_lookups.len() + chip.weight_lookups.len();
-            let hash_rows = poseidon::region_rows(&chip.hashes);
-            size_params(&mut builder, ranges, chip.lookups.len(), weight_bits, hash_rows)
-        }
+        Shape::Size { .. } => size_params(
+            &mut builder,
+            range_lookups.len() + chip.weight_lookups.len(),
+            chip.lookups.len(),
+            weight_bits,
+            &chip.hashes,
+        ),
     };
     let table = functions.map(|f| lookup_table(lookup_bits, weight_bits, f)).unwrap_or_default();
     let circuit = ModelCircuit {
@@ -567,17 +569,20 @@ pub fn build(
 /// Rows of the Poseidon region of `inference`'s circuit at quantisation `q`, the same at every k:
 /// the hashes' lengths depend only on how many parameters and inputs there are, and their widths.
 pub fn hash_rows(q: Quantization, inference: &Inference) -> Result<usize> {
-    let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20);
-    let mut chip = FixedPointChip::new(19, None, q);
-    lay_out(builder.main(0), &mut chip, inference)?;
+    let (chip, _) = lay_out_witness(q, inference)?;
     Ok(poseidon::region_rows(&chip.hashes))
 }
 
 /// The ranges a witness-only layout sees, for calibration: no bounds are enforced.
 pub fn measure(scale: u32, inference: &Inference) -> Result<(chip::Ranges, Laid)> {
-    let q = Quantization { scale, bits: 100, table_bits: 100 };
+    let (chip, laid) = lay_out_witness(Quantization { scale, bits: 100, table_bits: 100 }, inference)?;
+    Ok((chip.ranges, laid))
+}
+
+/// Lays `inference` out for its witness alone, on a chip whose range checks bound nothing.
+fn lay_out_witness(q: Quantization, inference: &Inference) -> Result<(FixedPointChip, Laid)> {
     let mut builder = BaseCircuitBuilder::<Fr>::new(true).use_k(20);
     let mut chip = FixedPointChip::new(19, None, q);
     let (laid, _) = lay_out(builder.main(0), &mut chip, inference)?;
-    Ok((chip.ranges, laid))
+    Ok((chip, laid))
 }
