@@ -1,6 +1,6 @@
 //! Micro-benchmarks of the prover's hot paths, so that a regression shows: witness generation,
-//! the layouts of the main operators (with constraints, as key generation lays them out) and key
-//! generation. The whole-process comparison with EZKL is `benchmarking/run.sh compare`.
+//! the layouts of the main operators (with constraints, as key generation lays them out), key
+//! generation, and the proof check that the chain runs for every result. The whole-process comparison with EZKL is `benchmarking/run.sh compare`.
 //!
 //! `cargo bench -p zkml-prover` (the corpus is found as the tests find it: `ZKML_CORPUS`).
 
@@ -9,7 +9,7 @@ use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use tempfile::TempDir;
-use zkml_prover::api::Compiled;
+use zkml_prover::api::{Compiled, Verifier};
 use zkml_prover::pfsys::{self, srs};
 use zkml_prover::{corpus, InputData, SrsSource, Visibility};
 
@@ -72,5 +72,18 @@ fn key_generation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, witness_generation, operator_layouts, key_generation);
+/// The proof check alone, on a loaded verifier: what the chain's host function runs once it has
+/// the model's parsed verifier cached.
+fn verification(c: &mut Criterion) {
+    let mut group = c.benchmark_group("verify");
+    for model in ["1l_mlp", "4l_relu_conv_fc"] {
+        let (dir, _, input) = compiled(model, true);
+        let proof = zkml_prover::prove(dir.path(), &input, Fr::ZERO, Visibility::Public).expect("the model proves");
+        let verifier = Verifier::load(dir.path(), Visibility::Public).expect("the verifier loads");
+        group.bench_function(model, |b| b.iter(|| verifier.check(&proof).unwrap()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, witness_generation, operator_layouts, key_generation, verification);
 criterion_main!(benches);

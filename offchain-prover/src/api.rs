@@ -67,12 +67,38 @@ fn dequantize_all(values: &[Vec<i128>], scale: u32) -> Vec<Vec<f64>> {
     values.iter().map(|row| row.iter().map(|&v| dequantize(v, scale)).collect()).collect()
 }
 
-/// What compilation may trade for what; the default is the fastest proving.
+/// The proof size that compilation aims for unless told otherwise: 64 proof elements, room for
+/// four gate columns with their lookups and permutation.
+pub const DEFAULT_PROOF_BYTES: usize = 2048;
+/// How much more proving work (by [`proving_cost`]) [`ProofSize::Preferably`] accepts for a proof
+/// within its size: on 4l_relu_conv_fc and lenet_5 the 2 KB circuits cost 1.2–1.5× the fastest.
+const SIZE_COST_FACTOR: u64 = 2;
+
+/// How compilation weighs a circuit's proof size against its proving time. Fewer, taller columns
+/// make a smaller proof at a larger k, and a slower one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProofSize {
+    /// The fastest circuit, whatever the size of its proofs.
+    Any,
+    /// The fastest circuit whose proofs fit, unless it needs more than `SIZE_COST_FACTOR` times
+    /// the fastest circuit's proving work: then the fastest.
+    Preferably(usize),
+    /// Only a circuit whose proofs fit (a chain's proof size limit, say); compilation fails
+    /// where there is none.
+    AtMost(usize),
+}
+
+impl Default for ProofSize {
+    fn default() -> Self {
+        ProofSize::Preferably(DEFAULT_PROOF_BYTES)
+    }
+}
+
+/// What compilation may trade for what.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CompileOptions {
-    /// The largest proof, in bytes, of either input visibility. Fewer, taller columns make a
-    /// smaller proof at a larger k, so compilation then takes the fastest circuit that fits.
-    pub max_proof_bytes: Option<usize>,
+    /// The size of the proofs of either input visibility.
+    pub proof_size: ProofSize,
 }
 
 /// Compiles `model_path` into `out` with the default options (see [`compile_with`]).
@@ -125,7 +151,7 @@ pub fn compile_with(model_path: &Path, input: &InputData, out: &Path, options: C
             private_input: visibility == Visibility::Private,
             binding: Fr::zero(),
         };
-        let built = size_circuit(q, &inference, &table, options.max_proof_bytes)?;
+        let built = size_circuit(q, &inference, &table, options.proof_size)?;
         let num_instances = built.laid.instances.len();
         variants.push((Variant { circuit: built.circuit.params.clone(), num_instances }, built.laid));
     }
@@ -176,8 +202,41 @@ pub fn calibrate(model: &Model, input: &InputData, scale: u32) -> Result<(Ranges
 /// columns proves in 0.7× the time of k=14 with 6, as this model predicts.
 fn proving_cost(p: &CircuitParams) -> u64 {
     let copied = if p.in_place() { 0 } else { p.range_columns + 2 * p.lookup_columns };
-    let columns = p.base.num_advice_per_phase[0] + copied + 6;
-    (columns as u64) << p.base.k
+    columns_cost(p.base.num_advice_per_phase[0] + copied, p.base.k as u32)
+}
+
+fn columns_cost(advice: usize, k: u32) -> u64 {
+    ((advice + 6) as u64) << k
+}
+
+/// Chooses the circuit of `inference` for the proof size asked for (see [`ProofSize`] and
+/// [`fastest_circuit`]).
+fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]], size: ProofSize) -> Result<Built> {
+    let bytes = |built: &Built| pfsys::ProofShape::of_params(&built.circuit.params).bytes();
+    match size {
+        ProofSize::Any => fastest_circuit(q, inference, table, None, u64::MAX),
+        ProofSize::AtMost(budget) => fastest_circuit(q, inference, table, Some(budget), u64::MAX),
+        ProofSize::Preferably(budget) => {
+            let fastest = fastest_circuit(q, inference, table, None, u64::MAX)?;
+            if bytes(&fastest) <= budget {
+                return Ok(fastest);
+            }
+            let max_cost = SIZE_COST_FACTOR.saturating_mul(proving_cost(&fastest.circuit.params));
+            match fastest_circuit(q, inference, table, Some(budget), max_cost) {
+                Ok(small) if proving_cost(&small.circuit.params) <= max_cost => Ok(small),
+                // Nothing within the budget at that cost (the search may stop before a fit).
+                Ok(_) | Err(Error::ProofBudget { .. } | Error::CircuitTooLarge { .. }) => {
+                    tracing::info!(
+                        budget,
+                        proof_bytes = bytes(&fastest),
+                        "no circuit within the proof size costs at most {SIZE_COST_FACTOR}× the fastest: taking the fastest"
+                    );
+                    Ok(fastest)
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
 }
 
 /// Chooses k for `inference`'s circuit. Small circuits take the smallest k (up to
@@ -185,12 +244,14 @@ fn proving_cost(p: &CircuitParams) -> u64 {
 /// all its lookups in place: the smallest proof and vk, at a proving time still far below a second.
 /// Larger ones take the k of least [`proving_cost`] with at most `MAX_ADVICE_COLUMNS` columns,
 /// which bounds the verifier's work and the proof's size. With `max_proof_bytes`, circuits whose
-/// proofs exceed it are passed over.
-fn size_circuit(
+/// proofs exceed it are passed over, and the search stops at the k from which every circuit costs
+/// more than `max_cost`.
+fn fastest_circuit(
     q: Quantization,
     inference: &Inference,
     table: &[[Fr; 2]],
     max_proof_bytes: Option<usize>,
+    max_cost: u64,
 ) -> Result<Built> {
     // The lookup table lies below the Poseidon region.
     let above_table = hash_rows(q, inference)?;
@@ -199,6 +260,10 @@ fn size_circuit(
     // The smallest proof passed over for the budget, for the error if nothing fits.
     let mut smallest_over: Option<usize> = None;
     for k in first_k..=srs::MAX_K {
+        // Even a single column costs more from here on.
+        if columns_cost(1, k) > max_cost {
+            break;
+        }
         // The range rows share the table with the function rows, and with the weight rows where
         // those take at most a quarter of it: then a weight's bound is a single lookup, and the
         // widest common range check, a sign split's `bits − 1`, should be one too. Without weight
@@ -417,51 +482,83 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
     })
 }
 
-/// How long verification took: reading the vk (which rebuilds the constraint system and the
-/// evaluation domain) and checking the proof with it.
+/// How long verification took: loading the verifier (reading the vk rebuilds the constraint
+/// system and the evaluation domain) and checking the proof with it.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct VerifyTimings {
     pub load_vk_ms: f64,
     pub verify_ms: f64,
 }
 
+/// The verifier of one input visibility of a compiled model: its settings, parsed vk and KZG
+/// parameters, loaded once so that every proof after the first costs only its check, as on chain,
+/// where the host function caches parsed verifiers.
+pub struct Verifier {
+    settings: Settings,
+    visibility: Visibility,
+    vk: VerifyingKey<G1Affine>,
+    params: ParamsKZG<Bn256>,
+}
+
+impl Verifier {
+    pub fn load(dir: &Path, visibility: Visibility) -> Result<Self> {
+        let dir_paths = ArtifactDir(dir.into());
+        let settings = dir_paths.load_settings()?;
+        let vk = load_vk(dir, &settings, visibility)?;
+        let path = dir_paths.verifier_params();
+        if !path.exists() {
+            return Err(Error::NotSetUp(dir.into()));
+        }
+        let bytes = read_limited(&path, "verifier parameters", srs::VerifierParams::BYTES as u64)?;
+        let params = srs::VerifierParams::from_bytes(&bytes).ok_or_else(|| Error::CorruptArtifact {
+            what: "verifier parameters",
+            path,
+            reason: "not three compressed BN254 points".into(),
+        })?;
+        let params = params.for_circuit(settings.variant(visibility).circuit.k());
+        Ok(Verifier { settings, visibility, vk, params })
+    }
+
+    /// Checks that `proof` is a valid proof of this model, for its own instances.
+    pub fn check(&self, proof: &ProofFile) -> Result<()> {
+        let settings = &self.settings;
+        if proof.model_commitment != settings.model_commitment {
+            return Err(Error::ForeignProof {
+                proof: proof.model_commitment.clone(),
+                artifacts: settings.model_commitment.clone(),
+            });
+        }
+        if proof.visibility != self.visibility {
+            return Err(Error::MalformedProof(format!(
+                "a {} input proof, the verifier is for {} input",
+                proof.visibility.name(),
+                self.visibility.name()
+            )));
+        }
+        let instances = proof.instances()?;
+        let num_instances = settings.variant(self.visibility).num_instances;
+        if instances.len() != num_instances {
+            return Err(Error::MalformedProof(format!(
+                "{} instances, the circuit has {num_instances}",
+                instances.len()
+            )));
+        }
+        if fr_to_hex(&instances[0]) != settings.model_commitment {
+            return Err(Error::ForeignProof {
+                proof: fr_to_hex(&instances[0]),
+                artifacts: settings.model_commitment.clone(),
+            });
+        }
+        pfsys::verify(&self.params, &self.vk, &proof.proof_bytes()?, &instances)
+    }
+}
+
 /// Verifies `proof` against the artifacts in `dir`.
 pub fn verify(dir: &Path, proof: &ProofFile) -> Result<VerifyTimings> {
-    let dir_paths = ArtifactDir(dir.into());
-    let settings = dir_paths.load_settings()?;
-    if proof.model_commitment != settings.model_commitment {
-        return Err(Error::ForeignProof {
-            proof: proof.model_commitment.clone(),
-            artifacts: settings.model_commitment,
-        });
-    }
-    let instances = proof.instances()?;
-    let variant = settings.variant(proof.visibility);
-    if instances.len() != variant.num_instances {
-        return Err(Error::MalformedProof(format!(
-            "{} instances, the circuit has {}",
-            instances.len(),
-            variant.num_instances
-        )));
-    }
-    if fr_to_hex(&instances[0]) != settings.model_commitment {
-        return Err(Error::ForeignProof { proof: fr_to_hex(&instances[0]), artifacts: settings.model_commitment });
-    }
     let start = Instant::now();
-    let vk = load_vk(dir, &settings, proof.visibility)?;
+    let verifier = Verifier::load(dir, proof.visibility)?;
     let load_vk_ms = start.elapsed().as_secs_f64() * 1e3;
-    let path = dir_paths.verifier_params();
-    if !path.exists() {
-        return Err(Error::NotSetUp(dir.into()));
-    }
-    let bytes = read_limited(&path, "verifier parameters", srs::VerifierParams::BYTES as u64)?;
-    let params = srs::VerifierParams::from_bytes(&bytes).ok_or_else(|| Error::CorruptArtifact {
-        what: "verifier parameters",
-        path,
-        reason: "not three compressed BN254 points".into(),
-    })?;
-    let bytes = proof.proof_bytes()?;
     let start = Instant::now();
-    pfsys::verify(&params.for_circuit(variant.circuit.k()), &vk, &bytes, &instances)?;
+    verifier.check(proof)?;
     Ok(VerifyTimings { load_vk_ms, verify_ms: start.elapsed().as_secs_f64() * 1e3 })
 }

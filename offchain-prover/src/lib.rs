@@ -21,7 +21,7 @@ pub mod pfsys;
 pub mod proof;
 pub mod quantize;
 
-pub use api::{compile, compile_with, prove, run, setup, verify, CompileOptions, SrsSource};
+pub use api::{compile, compile_with, prove, run, setup, verify, CompileOptions, ProofSize, SrsSource};
 pub use artifacts::{Settings, Visibility};
 pub use error::{Error, Result};
 pub use input::InputData;

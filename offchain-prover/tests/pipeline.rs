@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use zkml_prover::api::accuracy_bound;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
 use zkml_prover::{
-    compile, compile_with, prove, run, setup, verify, CompileOptions, Error, InputData, ProofFile, SrsSource,
-    Visibility,
+    compile, compile_with, prove, run, setup, verify, CompileOptions, Error, InputData, ProofFile, ProofSize,
+    SrsSource, Visibility,
 };
 
 fn input(model: &str) -> InputData {
@@ -433,21 +433,34 @@ fn larger_milestone_models_prove_and_verify_accurately() {
     }
 }
 
+/// The proof size of `variant`'s circuit, known from the settings alone.
+fn proof_bytes(variant: &zkml_prover::artifacts::Variant) -> usize {
+    zkml_prover::pfsys::ProofShape::of_params(&variant.circuit).bytes()
+}
+
+/// Compiles corpus `model` into a new scratch directory with `proof_size`.
+fn compiled_with(model: &str, proof_size: ProofSize) -> (tempfile::TempDir, zkml_prover::Settings) {
+    let path = zkml_prover::corpus::model(model).join("network.onnx");
+    let tmp = tempfile::tempdir().unwrap();
+    let settings = compile_with(&path, &input(model), tmp.path(), CompileOptions { proof_size }).unwrap();
+    (tmp, settings)
+}
+
 /// A proof size budget takes 1l_conv_transpose, whose fastest circuit (k=11) has 3,328-byte
 /// proofs, to a larger k with fewer columns: both visibilities then prove and verify within 2 KB,
-/// accurately. (4l_relu_conv_fc goes the same way, to k=16, at four times the setup time.)
+/// accurately. By default it keeps the fastest circuit, since the 2 KB one needs more than twice
+/// its proving work.
 #[test]
 fn a_proof_size_budget_takes_fewer_taller_columns() {
     let model = "1l_conv_transpose";
-    let path = zkml_prover::corpus::model(model).join("network.onnx");
-    let fastest_dir = tempfile::tempdir().unwrap();
-    let fastest = compile(&path, &input(model), fastest_dir.path()).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
+    let (_fastest_dir, fastest) = compiled_with(model, ProofSize::Any);
+    let (_default_dir, default) = compiled_with(model, ProofSize::default());
+    let json = |settings: &zkml_prover::Settings| serde_json::to_value([&settings.public, &settings.private]).unwrap();
+    assert_eq!(json(&default), json(&fastest));
+    let (tmp, settings) = compiled_with(model, ProofSize::AtMost(2048));
     let dir = tmp.path();
-    let options = CompileOptions { max_proof_bytes: Some(2048) };
-    let settings = compile_with(&path, &input(model), dir, options).unwrap();
     assert!(settings.k() > fastest.k(), "k {} against the fastest circuit's {}", settings.k(), fastest.k());
-    let fastest_bytes = zkml_prover::pfsys::ProofShape::of_params(&fastest.public.circuit).bytes();
+    let fastest_bytes = proof_bytes(&fastest.public);
     assert!(fastest_bytes > 2048, "the fastest circuit's proofs ({fastest_bytes} bytes) already fit");
     setup(dir, SrsSource::Dev).unwrap();
     for visibility in Visibility::ALL {
@@ -459,11 +472,27 @@ fn a_proof_size_budget_takes_fewer_taller_columns() {
     }
 }
 
+/// By default 4l_relu_conv_fc trades its fastest circuit (k=13, 2,912-byte proofs) for a taller,
+/// narrower one whose proofs fit 2 KB, as its proving work is less than twice as much. That
+/// circuit proves and verifies in `larger_milestone_models_prove_and_verify_accurately`.
+#[test]
+fn the_default_keeps_proofs_within_2kb_where_that_is_cheap() {
+    let model = "4l_relu_conv_fc";
+    let (_dir, fastest) = compiled_with(model, ProofSize::Any);
+    let default = zkml_prover::artifacts::ArtifactDir(artifacts(model).into()).load_settings().unwrap();
+    assert!(proof_bytes(&fastest.public) > 2048, "the fastest circuit's proofs already fit");
+    for (variant, fastest) in [(&default.public, &fastest.public), (&default.private, &fastest.private)] {
+        assert!(proof_bytes(variant) <= 2048, "{} bytes", proof_bytes(variant));
+        assert!(variant.circuit.k() >= fastest.circuit.k());
+    }
+    assert!(default.k() > fastest.k(), "k {} against the fastest circuit's {}", default.k(), fastest.k());
+}
+
 /// A budget below the smallest proof any circuit of the model has is refused, and says so.
 #[test]
 fn an_unreachable_proof_size_budget_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let options = CompileOptions { max_proof_bytes: Some(1024) };
+    let options = CompileOptions { proof_size: ProofSize::AtMost(1024) };
     let path = zkml_prover::corpus::model("1l_mlp").join("network.onnx");
     let err = compile_with(&path, &input("1l_mlp"), tmp.path(), options).unwrap_err();
     // A single column, 50 elements, is as small as 1l_mlp's proofs get.

@@ -13,7 +13,7 @@ use zkml_cli::chain::{self, Chain, ChainError};
 use zkml_prover::artifacts::Variant;
 use zkml_prover::pfsys::ProofShape;
 use zkml_prover::proof::fr_from_hex;
-use zkml_prover::{CompileOptions, Error, InputData, ProofFile, SrsSource, Visibility};
+use zkml_prover::{CompileOptions, Error, InputData, ProofFile, ProofSize, SrsSource, Visibility};
 
 /// A failure of any verb.
 #[derive(Debug, thiserror::Error)]
@@ -52,9 +52,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Keep every proof within this many bytes (a chain's proof size limit, say), at the
-        /// cost of a larger k and a slower proof where the fastest circuit's proofs are larger.
-        #[arg(long, value_name = "BYTES")]
+        /// cost of a larger k and a slower proof where the fastest circuit's proofs are larger,
+        /// and fail where no circuit fits. Without it, compilation keeps proofs within 2,048
+        /// bytes where that costs at most twice the fastest circuit's proving work.
+        #[arg(long, value_name = "BYTES", conflicts_with = "fastest")]
         max_proof_bytes: Option<usize>,
+        /// Take the fastest circuit, whatever the size of its proofs.
+        #[arg(long)]
+        fastest: bool,
     },
     /// Generate the proving and verifying keys from the compiled circuit and an SRS.
     Setup {
@@ -175,8 +180,13 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             }
             json!({ "outputs": outputs })
         }
-        Command::Compile { model, input, out, max_proof_bytes } => {
-            let options = CompileOptions { max_proof_bytes: *max_proof_bytes };
+        Command::Compile { model, input, out, max_proof_bytes, fastest } => {
+            let proof_size = match (max_proof_bytes, fastest) {
+                (Some(bytes), _) => ProofSize::AtMost(*bytes),
+                (None, true) => ProofSize::Any,
+                (None, false) => ProofSize::default(),
+            };
+            let options = CompileOptions { proof_size };
             let settings = with_progress("compiling", json, || {
                 zkml_prover::compile_with(model, &InputData::load(input)?, out, options)
             })?;

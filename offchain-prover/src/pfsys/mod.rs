@@ -69,6 +69,25 @@ pub fn prove(
 /// Verifies `proof` for `instances` against `vk`. A proof must be exactly the transcript: trailing
 /// bytes would give one proof many encodings.
 pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
+    match verifier_thread() {
+        Some(thread) => thread.install(|| verify_here(params, vk, proof, instances)),
+        // The OS refused the thread: the check is the same on this one.
+        None => verify_here(params, vk, proof, instances),
+    }
+}
+
+/// The thread every proof check runs on. halo2's verifier splits steps of a few dozen points or
+/// scalars over rayon's workers, and waking them costs more than it saves; on one thread the
+/// check also takes the time its on-chain weight was measured at, however busy the node is.
+fn verifier_thread() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "zkml-verifier".into()).build().ok()
+    })
+    .as_ref()
+}
+
+fn verify_here(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
     let mut rest = proof;
     let mut transcript = Keccak256Read::<_, G1Affine, Challenge255<_>>::init(&mut rest);
     verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
