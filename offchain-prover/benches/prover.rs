@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the prover's hot paths, so that a regression shows: witness generation,
 //! the layouts of the main operators (with constraints, as key generation lays them out), key
-//! generation, and the proof check that the chain runs for every result. The whole-process comparison with EZKL is `benchmarking/run.sh compare`.
+//! generation, and the proof check that the chain runs for every result. The whole-process
+//! comparison with EZKL is `benchmarking/run.sh compare`.
 //!
 //! `cargo bench -p zkml-prover` (the corpus is found as the tests find it: `ZKML_CORPUS`).
 
