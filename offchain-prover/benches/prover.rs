@@ -73,15 +73,18 @@ fn key_generation(c: &mut Criterion) {
     group.finish();
 }
 
-/// The proof check alone, on a loaded verifier: what the chain's host function runs once it has
-/// the model's parsed verifier cached.
+/// Verification as the chain's host function runs it: reading the verifier (settings, vk and KZG
+/// parameters) and checking a proof with it.
 fn verification(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify");
     for model in ["1l_mlp", "4l_relu_conv_fc"] {
         let (dir, _, input) = compiled(model, true);
         let proof = zkml_prover::prove(dir.path(), &input, Fr::ZERO, Visibility::Public).expect("the model proves");
         let verifier = Verifier::load(dir.path(), Visibility::Public).expect("the verifier loads");
-        group.bench_function(model, |b| b.iter(|| verifier.check(&proof).unwrap()));
+        group.bench_function(format!("{model}/load"), |b| {
+            b.iter(|| Verifier::load(dir.path(), Visibility::Public).unwrap())
+        });
+        group.bench_function(format!("{model}/check"), |b| b.iter(|| verifier.check(&proof).unwrap()));
     }
     group.finish();
 }

@@ -483,7 +483,7 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
 }
 
 /// How long verification took: loading the verifier (reading the vk rebuilds the constraint
-/// system and the evaluation domain) and checking the proof with it.
+/// system) and checking the proof with it.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct VerifyTimings {
     pub load_vk_ms: f64,
@@ -491,8 +491,7 @@ pub struct VerifyTimings {
 }
 
 /// The verifier of one input visibility of a compiled model: its settings, parsed vk and KZG
-/// parameters, loaded once so that every proof after the first costs only its check, as on chain,
-/// where the host function caches parsed verifiers.
+/// parameters, loaded once so that every proof after the first costs only its check.
 pub struct Verifier {
     settings: Settings,
     visibility: Visibility,

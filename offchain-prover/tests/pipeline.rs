@@ -4,7 +4,11 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use halo2_proofs::halo2curves::bn256::G1Affine;
+use halo2_proofs::plonk::VerifyingKey;
 use zkml_prover::api::accuracy_bound;
+use zkml_prover::circuit::ModelCircuit;
+use zkml_prover::pfsys::KEY_FORMAT;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
 use zkml_prover::{
     compile, compile_with, prove, run, setup, verify, CompileOptions, Error, InputData, ProofFile, ProofSize,
@@ -53,11 +57,18 @@ fn proves_accurately(model: &'static str) -> ProofFile {
     proof
 }
 
-/// The vk's constraint system says where every byte of a public-input `proof` goes.
+/// The vk's constraint system says where every byte of a public-input `proof` goes; and the vk,
+/// read without FFT data, is the key halo2's own reader gives.
 fn assert_shape_gives_size(model: &'static str, proof: &ProofFile) {
     let dir = artifacts(model);
     let settings = zkml_prover::artifacts::ArtifactDir(dir.into()).load_settings().unwrap();
     let vk = zkml_prover::api::load_vk(dir, &settings, Visibility::Public).unwrap();
+    let bytes = std::fs::read(zkml_prover::artifacts::ArtifactDir(dir.into()).vk(Visibility::Public)).unwrap();
+    let circuit = settings.public.circuit.clone();
+    let halo2 = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(&bytes, KEY_FORMAT, circuit).unwrap();
+    assert_eq!(vk.transcript_repr(), halo2.transcript_repr(), "{model}");
+    assert_eq!(format!("{:?}", vk.pinned()), format!("{:?}", halo2.pinned()), "{model}");
+    assert_eq!(zkml_prover::pfsys::vk_to_bytes(&vk), bytes, "{model}");
     let shape = zkml_prover::pfsys::ProofShape::of(&vk);
     assert_eq!(shape.bytes(), proof.proof_bytes().unwrap().len(), "{model}: {shape:?}");
     // Compilation knows it before any key.

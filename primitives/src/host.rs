@@ -7,14 +7,12 @@
 //! deep in a dependency becomes a rejection, which is as deterministic as the panic itself.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::plonk::VerifyingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
-use schnellru::{ByLength, LruMap};
 use zkml_prover::circuit::CircuitParams;
 use zkml_prover::pfsys::{self, srs::VerifierParams};
 
@@ -26,13 +24,6 @@ struct Verifier {
     vk: VerifyingKey<G1Affine>,
     params: ParamsKZG<Bn256>,
 }
-
-/// Parsed verifying keys, keyed by a hash of (settings, vk, KZG parameters). Parsing a key builds
-/// its evaluation domain, which costs far more than checking a small proof; the cache changes only
-/// how fast a verdict comes, never what it is.
-static VERIFIERS: Mutex<Option<LruMap<[u8; 32], Arc<Verifier>>>> = Mutex::new(None);
-/// A verifier of a 2^20-row circuit holds its domain's FFT twiddles: tens of MB.
-const CACHED_VERIFIERS: u32 = 8;
 
 impl From<&CircuitSettings> for CircuitParams {
     fn from(s: &CircuitSettings) -> Self {
@@ -69,13 +60,8 @@ impl CircuitSettings {
 }
 
 /// Parses `vk` for `settings`, rejecting keys that are not in their canonical encoding (so that
-/// one key has one byte string, and trailing bytes are refused).
+/// one key has one byte string). The key's header must name the settings' k, which is bounded.
 fn parse_vk(settings: &CircuitSettings, vk: &[u8]) -> Result<VerifyingKey<G1Affine>, VerifyError> {
-    // halo2 builds the evaluation domain from the k in the key's header before reading further:
-    // check it against the bounded settings first, so no key can ask for a huge domain.
-    if vk.get(1..5) != Some(&settings.k.to_le_bytes()[..]) {
-        return Err(VerifyError::MalformedVerifyingKey);
-    }
     let circuit = CircuitParams::from(settings);
     catch_unwind(|| pfsys::vk_from_bytes(vk, &circuit).ok())
         .ok()
@@ -85,22 +71,13 @@ fn parse_vk(settings: &CircuitSettings, vk: &[u8]) -> Result<VerifyingKey<G1Affi
 }
 
 /// The settings and parsed verifier for these bytes, checked in a fixed order: KZG parameters,
-/// settings, verifying key.
-fn verifier(settings: &[u8], vk: &[u8], kzg_params: &[u8]) -> Result<Arc<Verifier>, VerifyError> {
-    let key = sp_crypto_hashing::blake2_256(&codec::Encode::encode(&(settings, vk, kzg_params)));
-    // A poisoned lock only means another verification panicked while holding it; the map itself
-    // is still consistent.
-    let lock = || VERIFIERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let cached = lock().as_mut().and_then(|cache| cache.get(&key).cloned());
-    if let Some(verifier) = cached {
-        return Ok(verifier);
-    }
+/// settings, verifying key. Reading a key costs a few hundred microseconds at any k (its domain
+/// holds no FFT data), so every call reads afresh and costs what its weight was measured at.
+fn verifier(settings: &[u8], vk: &[u8], kzg_params: &[u8]) -> Result<Verifier, VerifyError> {
     let kzg = VerifierParams::from_bytes(kzg_params).ok_or(VerifyError::MalformedKzgParams)?;
     let settings = CircuitSettings::decode_valid(settings)?;
     let vk = parse_vk(&settings, vk)?;
-    let verifier = Arc::new(Verifier { vk, params: kzg.for_circuit(settings.k), settings });
-    lock().get_or_insert_with(|| LruMap::new(ByLength::new(CACHED_VERIFIERS))).insert(key, verifier.clone());
-    Ok(verifier)
+    Ok(Verifier { vk, params: kzg.for_circuit(settings.k), settings })
 }
 
 /// See [`crate::zkml::verify_halo2`].

@@ -7,8 +7,9 @@ use scale_info::TypeInfo;
 
 use crate::VerifyError;
 
-/// Largest circuit a chain verifies: 2^MAX_K rows. Reading a verifying key builds an evaluation
-/// domain whose cost and memory grow with 2^k, so this also bounds a verification's cost.
+/// Largest circuit a chain verifies: 2^MAX_K rows. Verification costs the same at any k; the bound
+/// keeps registered models within what a prover node can prove (lenet_5 takes 2^19 rows and
+/// 1.8 GB to prove).
 pub const MAX_K: u32 = 20;
 /// Most advice columns in one phase.
 pub const MAX_ADVICE_COLUMNS: u32 = 64;

@@ -2,9 +2,11 @@
 //! verifier can check the same proofs.
 
 pub mod srs;
+mod vk;
+
+pub use vk::{vk_from_bytes, vk_to_bytes};
 
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
-use halo2_base::halo2_proofs::halo2curves::CurveAffine;
 use halo2_base::halo2_proofs::plonk::{
     create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, ConstraintSystem, ProvingKey, VerifyingKey,
 };
@@ -163,21 +165,6 @@ impl ProofShape {
     pub fn bytes(&self) -> usize {
         32 * self.elements()
     }
-}
-
-pub fn vk_to_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
-    vk.to_bytes(KEY_FORMAT)
-}
-
-/// Reads a verifying key. The raw format checks only that coordinates are below the modulus, so
-/// every commitment is checked to lie on the curve here.
-pub fn vk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<VerifyingKey<G1Affine>> {
-    let vk = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())?;
-    let mut points = vk.fixed_commitments().iter().chain(vk.permutation().commitments());
-    if !points.all(|p| bool::from(p.is_on_curve())) {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "a commitment is not on the curve"));
-    }
-    Ok(vk)
 }
 
 pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {
