@@ -132,3 +132,23 @@ fn top_k_outputs_are_constrained_in_order() {
     swapped.swap(outputs.start, outputs.start + 1);
     assert!(!satisfied(&built, swapped), "outputs out of order accepted");
 }
+
+#[test]
+fn gathered_rows_are_constrained_to_the_rows_their_indices_name() {
+    // gather_nd: 270 data, 15 indices, 270 outputs (15 rows of 18). Output row 0 claimed to be
+    // another data row than its index names, or its index claimed another value, is unsatisfied.
+    let (built, instances) = built("gather_nd");
+    assert!(satisfied(&built, instances.clone()));
+    let (data, index, outputs) = (1, 271, 286);
+    let named = (zkml_prover::quantize::from_field(&instances[index]) >> 7) as usize;
+    let other = (named + 1) % 15;
+    let row = |r: usize| instances[data + r * 18..data + (r + 1) * 18].to_vec();
+    assert_eq!(instances[outputs..outputs + 18], row(named));
+    assert_ne!(row(other), row(named));
+    let mut wrong = instances.clone();
+    wrong[outputs..outputs + 18].copy_from_slice(&row(other));
+    assert!(!satisfied(&built, wrong), "another row accepted");
+    let mut wrong = instances;
+    wrong[index] = Fr::from((other as u64) << 7);
+    assert!(!satisfied(&built, wrong), "another index accepted");
+}

@@ -169,25 +169,6 @@ fn bad_inputs_fail_with_clear_errors() {
     assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. })));
 }
 
-/// gather_nd gathers rows at indices concatenated from a constant and an integer input:
-/// the concatenation lowers, and the gather by computed indices is refused by name.
-#[test]
-fn a_gather_at_computed_nd_indices_is_named() {
-    let model = "gather_nd";
-    let path = zkml_prover::corpus::model(model).join("network.onnx");
-    let tmp = tempfile::tempdir().unwrap();
-    match compile(&path, &input(model), tmp.path()) {
-        Err(Error::UnsupportedOp { op, node, detail }) => {
-            assert_eq!(
-                (op.as_str(), node.as_str()),
-                ("GatherNd", "model/tf.compat.v1.gather_nd/BatchGatherND/GatherNd")
-            );
-            assert_eq!(detail, ": indices computed at run time");
-        }
-        other => panic!("expected GatherNd refused, got {:?}", other.map(|s| s.k())),
-    }
-}
-
 #[test]
 fn a_malformed_model_is_named() {
     let tmp = tempfile::tempdir().unwrap();
@@ -385,6 +366,36 @@ fn scatters_to_computed_indices_prove_and_verify_exactly() {
     }
     let past_the_end = with_indices("scatter_nd", 0, &[(0, 8.0)]);
     assert!(matches!(past_the_end, Err(Error::OutOfRange { .. })), "{past_the_end:?}");
+}
+
+/// Reads by tuples of indices an input gives: gather_nd's output row `t` is the row of its
+/// 15×18 data (its first input) that element `t` of its second input names, with a constant
+/// batch coordinate as the tuple's first. Its graph reaches the indices before the data, which
+/// the inputs' declared order still puts first. An index outside the data is refused before
+/// proving, and the proof does not hold for other indices.
+#[test]
+fn gathers_by_computed_tuples_prove_and_verify_exactly() {
+    let proof = proves_accurately("gather_nd");
+    let indices = &input("gather_nd").input_data[1];
+    // Instances: commitment, 270 data, 15 indices, 270 outputs, binding. Each output is its
+    // data element's own field element.
+    let (data, outputs) = (&proof.instances[1..271], &proof.instances[286..556]);
+    for (t, &row) in indices.iter().enumerate() {
+        let row = row as usize;
+        assert_eq!(outputs[t * 18..(t + 1) * 18], data[row * 18..(row + 1) * 18], "output row {t}");
+    }
+    let mut other = proof.clone();
+    other.instances.swap(271, 272);
+    assert_ne!(other.instances[271], proof.instances[271]);
+    assert!(verify(artifacts("gather_nd"), &other).is_err(), "the proof holds for other indices");
+    for index in [-1.0, 15.0] {
+        let mut input = input("gather_nd");
+        input.input_data[1][4] = index;
+        match prove(artifacts("gather_nd"), &input, fr_from_hex("0x1234").unwrap(), Visibility::Public) {
+            Err(Error::IndexOutOfRange { value, len: 15, .. }) => assert_eq!(value, index),
+            other => panic!("expected index {index} out of range, got {other:?}"),
+        }
+    }
 }
 
 /// Models of boolean inputs (boolean: `And` and `Xor`; bitwise_ops: `Or` and `Not`). The

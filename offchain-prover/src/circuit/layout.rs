@@ -9,7 +9,7 @@ use halo2_base::{AssignedValue, Context, QuantumCell};
 use super::chip::{Division, FixedPointChip};
 use super::commit::commit;
 use crate::error::{Error, Result};
-use crate::graph::ir::{BinaryKind, Case, Coeff, Op, ParamRole, PoolKind, Write};
+use crate::graph::ir::{BinaryKind, Candidate, Case, Coeff, Op, ParamRole, PoolKind};
 use crate::graph::Model;
 use crate::quantize::{bit_length, dequantize, from_field, quantize, to_field};
 use serde::{Deserialize, Serialize};
@@ -158,6 +158,35 @@ fn top_k(
             best
         })
         .collect()
+}
+
+/// The bits of combinations of index values (the conditions of [`Candidate`]s): a one-hot per
+/// index element, and per combination the product of its values' bits, shared by the candidates
+/// of one combination (the elements of one `ScatterNd` or `GatherNd` slice).
+struct ConditionBits<'a> {
+    one_hots: Vec<Vec<AssignedValue<Fr>>>,
+    products: HashMap<&'a [(usize, usize)], AssignedValue<Fr>>,
+}
+
+impl<'a> ConditionBits<'a> {
+    fn new(ctx: &mut Context<Fr>, chip: &mut FixedPointChip, indices: &[AssignedValue<Fr>], ranges: &[usize]) -> Self {
+        let one_hots = indices.iter().zip(ranges).map(|(&x, &n)| chip.one_hot(ctx, x, n)).collect();
+        Self { one_hots, products: HashMap::new() }
+    }
+
+    fn bit(
+        &mut self,
+        ctx: &mut Context<Fr>,
+        gate: &impl GateInstructions<Fr>,
+        conditions: &'a [(usize, usize)],
+    ) -> AssignedValue<Fr> {
+        let one_hots = &self.one_hots;
+        *self.products.entry(conditions).or_insert_with(|| {
+            let mut factors = conditions.iter().map(|&(k, v)| one_hots[k][v]);
+            let first = factors.next().expect("a candidate has conditions");
+            factors.fold(first, |product, bit| gate.mul(ctx, product, bit))
+        })
+    }
 }
 
 /// `f_table(x)` for each of `x`, looked up in the function table; the values come from tract.
@@ -421,19 +450,11 @@ pub fn lay_out(
             }
             Op::Scatter { ranges, writes } => {
                 let (data, indices, updates) = (operand(0), operand(1), operand(2));
-                let one_hots: Vec<_> = indices.iter().zip(ranges).map(|(&x, &n)| chip.one_hot(ctx, x, n)).collect();
-                // A write's bit is the product of its conditions' bits, shared by the writes of
-                // one combination of index values (the elements of one `ScatterNd` slice).
-                let mut bits: HashMap<&[(usize, usize)], AssignedValue<Fr>> = HashMap::new();
+                let mut bits = ConditionBits::new(ctx, chip, indices, ranges);
                 let mut hits = vec![vec![]; data.len()];
                 for (candidates, &update) in writes.iter().zip(updates) {
-                    for Write { conditions, position } in candidates {
-                        let bit = *bits.entry(conditions).or_insert_with(|| {
-                            let mut factors = conditions.iter().map(|&(k, v)| one_hots[k][v]);
-                            let first = factors.next().expect("a write has conditions");
-                            factors.fold(first, |product, bit| gate.mul(ctx, product, bit))
-                        });
-                        hits[*position].push((bit, update));
+                    for Candidate { conditions, position } in candidates {
+                        hits[*position].push((bits.bit(ctx, &gate, conditions), update));
                     }
                 }
                 let mut out = data.clone();
@@ -441,6 +462,22 @@ pub fn lay_out(
                     out[position] = chip.scatter(ctx, data[position], hits, position);
                 }
                 out
+            }
+            Op::Pick { ranges, reads } => {
+                let (data, indices) = (operand(0), operand(1));
+                let mut bits = ConditionBits::new(ctx, chip, indices, ranges);
+                // Every combination of index values is a candidate, and each index's one-hot
+                // sums to one: exactly one candidate's bit is set.
+                reads
+                    .iter()
+                    .map(|candidates| {
+                        let set: Vec<_> = candidates
+                            .iter()
+                            .map(|c| QuantumCell::Existing(bits.bit(ctx, &gate, &c.conditions)))
+                            .collect();
+                        gate.inner_product(ctx, set, candidates.iter().map(|c| QuantumCell::Existing(data[c.position])))
+                    })
+                    .collect()
             }
             Op::Softmax { groups, table } => {
                 let x = operand(0).clone();

@@ -116,17 +116,23 @@ pub enum Op {
     /// Writes at indices computed at run time (`ScatterElements` and `ScatterNd` without a
     /// reduction). The inputs are the data, the indices and the updates; element `k` of the
     /// indices is a whole number in `0..ranges[k]`. Update `u` lands at the position of the one
-    /// [`Write`] of `writes[u]` whose conditions hold; every other element is the data's. Two
+    /// [`Candidate`] of `writes[u]` whose conditions hold; every other element is the data's. Two
     /// updates at one position are refused, as ONNX leaves their order undefined.
-    Scatter { ranges: Vec<usize>, writes: Vec<Vec<Write>> },
+    Scatter { ranges: Vec<usize>, writes: Vec<Vec<Candidate>> },
+    /// Reads at tuples of indices computed at run time (`GatherNd`). The inputs are the data and
+    /// the indices; element `k` of the indices is a whole number in `0..ranges[k]`. `out[o]` is
+    /// the data element at the position of the one [`Candidate`] of `reads[o]` whose conditions
+    /// hold: `reads[o]` lists every combination of the values of the indices `o` reads.
+    Pick { ranges: Vec<usize>, reads: Vec<Vec<Candidate>> },
 }
 
-/// Where [`Op::Scatter`] puts one update for one combination of index values.
+/// One combination of index values and the element it places: the output element an update
+/// lands at ([`Op::Scatter`]), or the data element an output reads ([`Op::Pick`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Write {
+pub struct Candidate {
     /// `(k, v)`: element `k` of the indices has value `v`. Never empty.
     pub conditions: Vec<(usize, usize)>,
-    /// The output element written.
+    /// The element placed.
     pub position: usize,
 }
 

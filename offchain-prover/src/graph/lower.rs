@@ -24,8 +24,8 @@ use super::ir::{
 use super::{to_f32s, tract_err};
 use crate::error::{Error, Result};
 
+mod indexed;
 mod recurrent;
-mod scatter;
 
 const DATA_MOVEMENT: &[&str] = &[
     "RmAxis",
@@ -50,8 +50,8 @@ const DATA_MOVEMENT: &[&str] = &[
     "ScatterElements",
     "ScatterNd",
 ];
-/// Data movement whose second operand is indices: computed ones are refused (`GatherNd`) or
-/// lowered as writes ([`Lowering::scatter`]).
+/// Data movement whose second operand is indices: computed ones are lowered as reads
+/// ([`Lowering::pick`]) or writes ([`Lowering::scatter`]).
 const INDEXING: &[&str] = &["GatherNd", "ScatterElements", "ScatterNd"];
 /// Most probes [`Lowering::index`] may take (index elements × index values), and most writes
 /// [`Lowering::scatter`] may lay out.
@@ -142,6 +142,10 @@ struct Lowering<'a> {
 
 pub(super) fn lower(model: &TypedModel) -> Result<Graph> {
     let mut lowering = Lowering::new(model, Graph::default(), None);
+    // In the order the model declares its inputs, which input files follow: the evaluation order
+    // may reach them in another.
+    lowering.graph.input_shapes =
+        model.input_outlets().map_err(tract_err)?.iter().map(|&o| shape_of(model, o)).collect::<Result<_>>()?;
     for id in model.eval_order().map_err(tract_err)? {
         lowering.node(id)?;
     }
@@ -393,7 +397,6 @@ impl<'a> Lowering<'a> {
         let name = name.as_ref();
         let lowered =
             if let Some(index) = self.model.input_outlets().map_err(tract_err)?.iter().position(|o| o.node == id) {
-                self.graph.input_shapes.push(shape_of(self.model, outlet)?);
                 let input = self.push(node, Op::Input(index), vec![])?;
                 let shape = self.graph.nodes[input].shape.clone();
                 match self.datum_type(outlet)? {
@@ -879,7 +882,7 @@ impl<'a> Lowering<'a> {
         let name = node.op.name();
         if INDEXING.contains(&name.as_ref()) && !matches!(self.values.get(&node.inputs[1]), Some(Value::Const(_))) {
             return match name.as_ref() {
-                "GatherNd" => Err(unsupported(node, "indices computed at run time")),
+                "GatherNd" => self.pick(node),
                 _ => self.scatter(node),
             };
         }

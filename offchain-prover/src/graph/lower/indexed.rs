@@ -1,20 +1,21 @@
-//! Writes at indices computed at run time: `ScatterElements` and `ScatterNd` without a reduction,
-//! lowered to [`Op::Scatter`]. Where each update may land follows from ONNX's definitions of the
-//! two operators; the lowering is then checked against tract on every rotation of a probe whose
-//! indices do not collide, so a misread operator is an error rather than a wrong circuit.
+//! Indices computed at run time: writes (`ScatterElements` and `ScatterNd` without a reduction,
+//! lowered to [`Op::Scatter`]) and reads by tuples (`GatherNd`, lowered to [`Op::Pick`]). Where
+//! each element may go, or come from, follows from ONNX's definitions of the operators; the
+//! lowering is then checked against tract on every rotation of a probe whose indices do not
+//! collide, so a misread operator is an error rather than a wrong circuit.
 
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::array::{ScatterElements, ScatterNd, ScatterReduction};
+use tract_onnx::tract_core::ops::array::{GatherNd, ScatterElements, ScatterNd, ScatterReduction};
 
 use super::{eval, shape_of, to_f32s, unsupported, Lowering, MAX_INDEX_PROBES};
 use crate::error::Result;
-use crate::graph::ir::{NodeId, Op, ParamRole, Write};
+use crate::graph::ir::{Candidate, NodeId, Op, ParamRole};
 
-/// Where the updates of one scatter may land, and the probe index values that validate it.
-struct Writes {
+/// Where each element of one scatter's updates, or of one gather's output, may go or come from.
+struct Candidates {
     ranges: Vec<usize>,
-    writes: Vec<Vec<Write>>,
-    /// Index values, one per index element, under which no two updates collide.
+    candidates: Vec<Vec<Candidate>>,
+    /// Index values, one per index element, under which no two tuples pick one slice.
     probes: Vec<Vec<usize>>,
 }
 
@@ -36,7 +37,7 @@ fn coordinates(shape: &[usize], flat: usize) -> Vec<usize> {
 
 /// `ScatterElements` along `axis`: the update at coordinates `c` of the indices lands at `c` with
 /// its `axis` coordinate replaced by the index element at `c`.
-fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Writes> {
+fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Candidates> {
     // With more indices along the axis than the data has, every input collides.
     if indices.len() != data.len() || indices.iter().zip(data).any(|(i, d)| i > d) {
         return None;
@@ -50,7 +51,7 @@ fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Writ
                 .map(|v| {
                     c[axis] = v;
                     let position = c.iter().zip(&data_strides).map(|(c, s)| c * s).sum();
-                    Write { conditions: vec![(u, v)], position }
+                    Candidate { conditions: vec![(u, v)], position }
                 })
                 .collect()
         })
@@ -59,40 +60,56 @@ fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Writ
     let probes = (0..data[axis].min(MAX_PROBES))
         .map(|shift| (0..n).map(|u| (coordinates(indices, u)[axis] + shift) % data[axis]).collect())
         .collect();
-    Some(Writes { ranges: vec![data[axis]; n], writes, probes })
+    Some(Candidates { ranges: vec![data[axis]; n], candidates: writes, probes })
 }
 
-/// `ScatterNd`: the last axis of the indices holds tuples of `m` coordinates, each picking a
-/// slice of the data by its first `m` coordinates, and the updates of tuple `t` fill its slice in
-/// order.
-fn nd_writes(data: &[usize], indices: &[usize]) -> Option<Writes> {
+/// `ScatterNd` and `GatherNd`: the last axis of the indices holds tuples of `m` coordinates, each
+/// picking a slice of the data by its `m` coordinates after the leading `batch_dims`, which the
+/// data and the indices share. Element `offset` of tuple `t`'s slice is element
+/// `t · slice + offset` of the updates (or of the output).
+fn nd_candidates(data: &[usize], indices: &[usize], batch_dims: usize) -> Option<Candidates> {
     let (&m, outer) = indices.split_last()?;
-    let (sliced, within) = (data.get(..m)?, &data[m..]);
+    let batch = data.get(..batch_dims)?;
+    if m == 0 || outer.get(..batch_dims)? != batch {
+        return None;
+    }
+    let (sliced, within) = (data.get(batch_dims..batch_dims + m)?, &data[batch_dims + m..]);
     let (tuples, slices, slice): (usize, usize, usize) =
         (outer.iter().product(), sliced.iter().product(), within.iter().product());
-    if m == 0 || tuples > slices {
+    let per_batch = tuples.checked_div(batch.iter().product())?;
+    if slices == 0 {
         return None;
     }
     let slice_coordinates: Vec<Vec<usize>> = (0..slices).map(|s| coordinates(sliced, s)).collect();
-    let writes = (0..tuples * slice)
+    let candidates = (0..tuples * slice)
         .map(|u| {
             let (t, offset) = (u / slice, u % slice);
+            let batch_start = t / per_batch * slices;
             slice_coordinates
                 .iter()
                 .enumerate()
-                .map(|(s, c)| Write {
+                .map(|(s, c)| Candidate {
                     conditions: c.iter().enumerate().map(|(j, &v)| (t * m + j, v)).collect(),
-                    position: s * slice + offset,
+                    position: (batch_start + s) * slice + offset,
                 })
                 .collect()
         })
         .collect();
-    // Tuple `t` picks slice `t + shift`: distinct slices for distinct tuples.
+    // Tuple `t` picks slice `t + shift`: distinct slices for distinct tuples of a batch, as long
+    // as a batch has no more tuples than slices.
     let probes = (0..slices.min(MAX_PROBES))
         .map(|shift| (0..tuples).flat_map(|t| slice_coordinates[(t + shift) % slices].clone()).collect())
         .collect();
     let ranges = (0..tuples).flat_map(|_| sliced.iter().copied()).collect();
-    Some(Writes { ranges, writes, probes })
+    Some(Candidates { ranges, candidates, probes })
+}
+
+/// `ScatterNd`'s writes: [`nd_candidates`] without batch dimensions, if no two tuples need
+/// collide.
+fn nd_writes(data: &[usize], indices: &[usize]) -> Option<Candidates> {
+    let tuples: usize = indices.split_last()?.1.iter().product();
+    let slices: usize = data.get(..*indices.last()?)?.iter().product();
+    (tuples <= slices).then(|| nd_candidates(data, indices, 0)).flatten()
 }
 
 impl Lowering<'_> {
@@ -110,7 +127,7 @@ impl Lowering<'_> {
         if reduction != ScatterReduction::None {
             return Err(unsupported(node, "a scatter that reduces, rather than writes, its updates"));
         }
-        let Writes { ranges, writes, probes } =
+        let Candidates { ranges, candidates: writes, probes } =
             writes.ok_or_else(|| unsupported(node, "more updates than the data has positions"))?;
         let updates = shape_of(self.model, node.inputs[2])?.iter().product::<usize>();
         if writes.len() != updates {
@@ -128,7 +145,7 @@ impl Lowering<'_> {
     /// Checks `writes` against tract: with the updates numbered apart from the data and each of
     /// `probes` as the indices, every output element must be the data's or the update that
     /// lands there.
-    fn check_writes(&self, node: &TypedNode, writes: &[Vec<Write>], probes: &[Vec<usize>]) -> Result<()> {
+    fn check_writes(&self, node: &TypedNode, writes: &[Vec<Candidate>], probes: &[Vec<usize>]) -> Result<()> {
         let n_data: usize = shape_of(self.model, node.inputs[0])?.iter().product();
         let numbers = |from: usize, n: usize| (from..from + n).map(|i| i as f32).collect::<Vec<_>>();
         for probe in probes {
@@ -148,6 +165,46 @@ impl Lowering<'_> {
         }
         Ok(())
     }
+
+    /// `GatherNd` with computed indices, as [`Op::Pick`].
+    pub(super) fn pick(&mut self, node: &TypedNode) -> Result<NodeId> {
+        let op = node.op_as::<GatherNd>().ok_or_else(|| unsupported(node, "indices computed at run time"))?;
+        let data = shape_of(self.model, node.inputs[0])?;
+        let indices = shape_of(self.model, node.inputs[1])?;
+        let Candidates { ranges, candidates: reads, probes } = nd_candidates(&data, &indices, op.batch_dims)
+            .ok_or_else(|| unsupported(node, "indices of a shape that picks no slices of the data"))?;
+        if reads.iter().map(Vec::len).sum::<usize>() > MAX_INDEX_PROBES {
+            return Err(unsupported(node, "too many positions to read"));
+        }
+        self.check_reads(node, &reads, &probes)?;
+        let operands =
+            node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
+        self.push(node, Op::Pick { ranges, reads }, operands)
+    }
+
+    /// Checks `reads` against tract: with the data numbered and each of `probes` as the indices,
+    /// every output element must be the data's element that the candidate whose conditions hold
+    /// places.
+    fn check_reads(&self, node: &TypedNode, reads: &[Vec<Candidate>], probes: &[Vec<usize>]) -> Result<()> {
+        let n_data: usize = shape_of(self.model, node.inputs[0])?.iter().product();
+        for probe in probes {
+            let operands: [Vec<f32>; 2] =
+                [(1..=n_data).map(|i| i as f32).collect(), probe.iter().map(|&v| v as f32).collect()];
+            let inputs = self.probe_typed(node, |slot, _| operands[slot].clone())?;
+            let data = to_f32s(&inputs[0])?;
+            let expected: Option<Vec<f32>> = reads
+                .iter()
+                .map(|read| {
+                    let held = read.iter().find(|c| c.conditions.iter().all(|&(k, v)| probe[k] == v))?;
+                    Some(data[held.position])
+                })
+                .collect();
+            if expected.is_none_or(|expected| eval(node, inputs).ok() != Some(expected)) {
+                return Err(unsupported(node, "reads by index could not be derived"));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -157,7 +214,7 @@ mod tests {
     #[test]
     fn scatter_elements_replaces_the_axis_coordinate() {
         // Data 2×3, indices 2×1 along axis 1: update (r, 0) may land at (r, 0..3).
-        let Writes { ranges, writes, probes } = element_writes(&[2, 3], &[2, 1], 1).unwrap();
+        let Candidates { ranges, candidates: writes, probes } = element_writes(&[2, 3], &[2, 1], 1).unwrap();
         assert_eq!(ranges, vec![3, 3]);
         let positions: Vec<Vec<usize>> = writes.iter().map(|w| w.iter().map(|w| w.position).collect()).collect();
         assert_eq!(positions, vec![vec![0, 1, 2], vec![3, 4, 5]]);
@@ -170,16 +227,32 @@ mod tests {
     fn scatter_nd_picks_slices_by_tuples() {
         // Data 3×2, one tuple of one coordinate per update row: row t of the updates fills row
         // `indices[t]` of the data.
-        let Writes { ranges, writes, probes } = nd_writes(&[3, 2], &[2, 1]).unwrap();
+        let Candidates { ranges, candidates: writes, probes } = nd_writes(&[3, 2], &[2, 1]).unwrap();
         assert_eq!(ranges, vec![3, 3]);
         assert_eq!(writes.len(), 4);
         let update_3: Vec<_> = writes[3].iter().map(|w| (w.conditions.clone(), w.position)).collect();
         assert_eq!(update_3, vec![(vec![(1, 0)], 1), (vec![(1, 1)], 3), (vec![(1, 2)], 5)]);
         assert_eq!(probes[1], vec![1, 2]);
         // Whole-element tuples of two coordinates.
-        let Writes { writes, .. } = nd_writes(&[2, 2], &[1, 2]).unwrap();
+        let Candidates { candidates: writes, .. } = nd_writes(&[2, 2], &[1, 2]).unwrap();
         assert_eq!(writes[0][3].conditions, vec![(0, 1), (1, 1)]);
         assert_eq!(writes[0][3].position, 3);
         assert!(nd_writes(&[2, 2], &[3, 2, 1]).is_none(), "six tuples for two rows collide");
+    }
+
+    #[test]
+    fn gather_nd_reads_slices_within_each_batch() {
+        // Data 2×3×2 with one batch dimension, indices 2×2×1: tuple (b, t) picks row
+        // `indices[b, t]` of batch b, so output (b, t, e) reads data (b, v, e).
+        let Candidates { ranges, candidates: reads, probes } = nd_candidates(&[2, 3, 2], &[2, 2, 1], 1).unwrap();
+        assert_eq!(ranges, vec![3; 4]);
+        assert_eq!(reads.len(), 2 * 2 * 2);
+        let output_7: Vec<_> = reads[7].iter().map(|c| (c.conditions.clone(), c.position)).collect();
+        assert_eq!(output_7, vec![(vec![(3, 0)], 7), (vec![(3, 1)], 9), (vec![(3, 2)], 11)]);
+        assert_eq!(probes.len(), 3);
+        // Tuples may repeat slices: more tuples than rows is a gather, not a collision.
+        assert_eq!(nd_candidates(&[2, 2], &[5, 1], 0).unwrap().candidates.len(), 5 * 2);
+        assert!(nd_candidates(&[2, 3], &[3, 1], 1).is_none(), "batch dimensions differ");
+        assert!(nd_candidates(&[2, 3], &[2, 3], 0).is_none(), "tuples longer than the data's rank");
     }
 }
