@@ -22,6 +22,9 @@ struct Candidates {
 /// Most rotations of the probe indices checked against tract.
 const MAX_PROBES: usize = 16;
 
+/// Why a scatter or gather's candidates cannot be laid out.
+const TOO_MANY: &str = "too many positions to index";
+
 fn strides(shape: &[usize]) -> Vec<usize> {
     let mut strides = vec![1; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
@@ -37,12 +40,15 @@ fn coordinates(shape: &[usize], flat: usize) -> Vec<usize> {
 
 /// `ScatterElements` along `axis`: the update at coordinates `c` of the indices lands at `c` with
 /// its `axis` coordinate replaced by the index element at `c`.
-fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Candidates> {
+fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Result<Candidates, &'static str> {
     // With more indices along the axis than the data has, every input collides.
     if indices.len() != data.len() || indices.iter().zip(data).any(|(i, d)| i > d) {
-        return None;
+        return Err("more updates than the data has positions");
     }
     let n: usize = indices.iter().product();
+    if n.saturating_mul(data[axis]) > MAX_INDEX_PROBES {
+        return Err(TOO_MANY);
+    }
     let data_strides = strides(data);
     let writes = (0..n)
         .map(|u| {
@@ -60,25 +66,30 @@ fn element_writes(data: &[usize], indices: &[usize], axis: usize) -> Option<Cand
     let probes = (0..data[axis].min(MAX_PROBES))
         .map(|shift| (0..n).map(|u| (coordinates(indices, u)[axis] + shift) % data[axis]).collect())
         .collect();
-    Some(Candidates { ranges: vec![data[axis]; n], candidates: writes, probes })
+    Ok(Candidates { ranges: vec![data[axis]; n], candidates: writes, probes })
 }
 
 /// `ScatterNd` and `GatherNd`: the last axis of the indices holds tuples of `m` coordinates, each
 /// picking a slice of the data by its `m` coordinates after the leading `batch_dims`, which the
 /// data and the indices share. Element `offset` of tuple `t`'s slice is element
 /// `t · slice + offset` of the updates (or of the output).
-fn nd_candidates(data: &[usize], indices: &[usize], batch_dims: usize) -> Option<Candidates> {
-    let (&m, outer) = indices.split_last()?;
-    let batch = data.get(..batch_dims)?;
-    if m == 0 || outer.get(..batch_dims)? != batch {
-        return None;
+fn nd_candidates(data: &[usize], indices: &[usize], batch_dims: usize) -> Result<Candidates, &'static str> {
+    const MISFIT: &str = "index tuples that do not fit the data's shape";
+    let (&m, outer) = indices.split_last().ok_or(MISFIT)?;
+    let batch = data.get(..batch_dims).ok_or(MISFIT)?;
+    let sliced = data.get(batch_dims..batch_dims + m).ok_or(MISFIT)?;
+    if m == 0 || outer.get(..batch_dims) != Some(batch) {
+        return Err(MISFIT);
     }
-    let (sliced, within) = (data.get(batch_dims..batch_dims + m)?, &data[batch_dims + m..]);
+    let within = &data[batch_dims + m..];
     let (tuples, slices, slice): (usize, usize, usize) =
         (outer.iter().product(), sliced.iter().product(), within.iter().product());
-    let per_batch = tuples.checked_div(batch.iter().product())?;
+    let per_batch = tuples.checked_div(batch.iter().product()).ok_or(MISFIT)?;
     if slices == 0 {
-        return None;
+        return Err(MISFIT);
+    }
+    if tuples.saturating_mul(slice).saturating_mul(slices) > MAX_INDEX_PROBES {
+        return Err(TOO_MANY);
     }
     let slice_coordinates: Vec<Vec<usize>> = (0..slices).map(|s| coordinates(sliced, s)).collect();
     let candidates = (0..tuples * slice)
@@ -101,15 +112,20 @@ fn nd_candidates(data: &[usize], indices: &[usize], batch_dims: usize) -> Option
         .map(|shift| (0..tuples).flat_map(|t| slice_coordinates[(t + shift) % slices].clone()).collect())
         .collect();
     let ranges = (0..tuples).flat_map(|_| sliced.iter().copied()).collect();
-    Some(Candidates { ranges, candidates, probes })
+    Ok(Candidates { ranges, candidates, probes })
 }
 
 /// `ScatterNd`'s writes: [`nd_candidates`] without batch dimensions, if no two tuples need
 /// collide.
-fn nd_writes(data: &[usize], indices: &[usize]) -> Option<Candidates> {
-    let tuples: usize = indices.split_last()?.1.iter().product();
-    let slices: usize = data.get(..*indices.last()?)?.iter().product();
-    (tuples <= slices).then(|| nd_candidates(data, indices, 0)).flatten()
+fn nd_writes(data: &[usize], indices: &[usize]) -> Result<Candidates, &'static str> {
+    let writes = nd_candidates(data, indices, 0)?;
+    // The shapes fit: the indices have a last axis of `m`, and the data at least `m` axes.
+    let (&m, outer) = indices.split_last().ok_or("no index tuples")?;
+    let (tuples, slices): (usize, usize) = (outer.iter().product(), data[..m].iter().product());
+    match tuples <= slices {
+        true => Ok(writes),
+        false => Err("more updates than the data has positions"),
+    }
 }
 
 impl Lowering<'_> {
@@ -127,14 +143,10 @@ impl Lowering<'_> {
         if reduction != ScatterReduction::None {
             return Err(unsupported(node, "a scatter that reduces, rather than writes, its updates"));
         }
-        let Candidates { ranges, candidates: writes, probes } =
-            writes.ok_or_else(|| unsupported(node, "more updates than the data has positions"))?;
+        let Candidates { ranges, candidates: writes, probes } = writes.map_err(|reason| unsupported(node, reason))?;
         let updates = shape_of(self.model, node.inputs[2])?.iter().product::<usize>();
         if writes.len() != updates {
             return Err(unsupported(node, "updates of another shape than the indices select"));
-        }
-        if writes.iter().map(Vec::len).sum::<usize>() > MAX_INDEX_PROBES {
-            return Err(unsupported(node, "too many positions to write"));
         }
         self.check_writes(node, &writes, &probes)?;
         let operands =
@@ -171,11 +183,8 @@ impl Lowering<'_> {
         let op = node.op_as::<GatherNd>().ok_or_else(|| unsupported(node, "indices computed at run time"))?;
         let data = shape_of(self.model, node.inputs[0])?;
         let indices = shape_of(self.model, node.inputs[1])?;
-        let Candidates { ranges, candidates: reads, probes } = nd_candidates(&data, &indices, op.batch_dims)
-            .ok_or_else(|| unsupported(node, "indices of a shape that picks no slices of the data"))?;
-        if reads.iter().map(Vec::len).sum::<usize>() > MAX_INDEX_PROBES {
-            return Err(unsupported(node, "too many positions to read"));
-        }
+        let Candidates { ranges, candidates: reads, probes } =
+            nd_candidates(&data, &indices, op.batch_dims).map_err(|reason| unsupported(node, reason))?;
         self.check_reads(node, &reads, &probes)?;
         let operands =
             node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
@@ -220,7 +229,8 @@ mod tests {
         assert_eq!(positions, vec![vec![0, 1, 2], vec![3, 4, 5]]);
         assert_eq!(writes[1][2].conditions, vec![(1, 2)]);
         assert_eq!(probes, vec![vec![0, 0], vec![1, 1], vec![2, 2]]);
-        assert!(element_writes(&[2, 3], &[2, 4], 1).is_none(), "four updates in a row of three collide");
+        assert_eq!(element_writes(&[2, 3], &[2, 4], 1).err(), Some("more updates than the data has positions"));
+        assert_eq!(element_writes(&[300, 300], &[300, 300], 1).err(), Some(TOO_MANY));
     }
 
     #[test]
@@ -237,7 +247,8 @@ mod tests {
         let Candidates { candidates: writes, .. } = nd_writes(&[2, 2], &[1, 2]).unwrap();
         assert_eq!(writes[0][3].conditions, vec![(0, 1), (1, 1)]);
         assert_eq!(writes[0][3].position, 3);
-        assert!(nd_writes(&[2, 2], &[3, 2, 1]).is_none(), "six tuples for two rows collide");
+        // Six tuples for two rows collide.
+        assert_eq!(nd_writes(&[2, 2], &[3, 2, 1]).err(), Some("more updates than the data has positions"));
     }
 
     #[test]
@@ -252,7 +263,9 @@ mod tests {
         assert_eq!(probes.len(), 3);
         // Tuples may repeat slices: more tuples than rows is a gather, not a collision.
         assert_eq!(nd_candidates(&[2, 2], &[5, 1], 0).unwrap().candidates.len(), 5 * 2);
-        assert!(nd_candidates(&[2, 3], &[3, 1], 1).is_none(), "batch dimensions differ");
-        assert!(nd_candidates(&[2, 3], &[2, 3], 0).is_none(), "tuples longer than the data's rank");
+        let misfit = Some("index tuples that do not fit the data's shape");
+        assert_eq!(nd_candidates(&[2, 3], &[3, 1], 1).err(), misfit, "batch dimensions differ");
+        assert_eq!(nd_candidates(&[2, 3], &[2, 3], 0).err(), misfit, "tuples longer than the data's rank");
+        assert_eq!(nd_candidates(&[1000, 100], &[1000, 1], 0).err(), Some(TOO_MANY));
     }
 }
