@@ -189,36 +189,13 @@ fn shape_of(model: &TypedModel, outlet: OutletId) -> Result<Vec<usize>> {
         .ok_or_else(|| Error::Tract(format!("symbolic shape {:?} after declutter", fact.shape)))
 }
 
-thread_local! {
-    /// Whether this thread is evaluating a probe, whose panics [`eval`] reports as errors.
-    static PROBING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Installs, once, a panic hook that stays silent for panics inside a probe and hands every
-/// other panic to the hook that was there before.
-fn quiet_probe_panics() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !PROBING.get() {
-                previous(info);
-            }
-        }));
-    });
-}
-
 /// Evaluates `node`'s operator out of plan and returns its first output as `f32`s.
 fn eval(node: &TypedNode, inputs: TVec<Tensor>) -> Result<Vec<f32>> {
     let inputs = inputs.into_iter().map(TValue::from).collect();
     // Some tract operators index with their operands' values and panic when a probe is out of
     // their range; that is an operator this lowering cannot probe, not a crash, and the error
     // says so without the panic's message and backtrace.
-    quiet_probe_panics();
-    PROBING.set(true);
-    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| node.op.eval_out_of_plan(inputs)));
-    PROBING.set(false);
-    let out = out
+    let out = super::quietly(|| node.op.eval_out_of_plan(inputs))
         .map_err(|_| unsupported(node, "operator fails on probe inputs"))?
         .map_err(tract_err)?
         .ok_or_else(|| unsupported(node, "operator cannot be evaluated out of plan"))?;

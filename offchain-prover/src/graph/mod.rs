@@ -82,7 +82,10 @@ impl Model {
                     Ok(tensor.cast_to_dt(datum_type).map_err(tract_err)?.into_owned().into())
                 })
                 .collect::<Result<TVec<TValue>>>()?;
-        let outputs = typed.clone().into_runnable().and_then(|plan| plan.run(tensors)).map_err(tract_err)?;
+        // Some tract operators index with input values and panic on one outside their data.
+        let outputs = quietly(|| typed.clone().into_runnable().and_then(|plan| plan.run(tensors)))
+            .map_err(|panic| Error::Tract(format!("an operator panicked on this input: {panic}")))?
+            .map_err(tract_err)?;
         outputs.iter().map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect())).collect()
     }
 
@@ -148,6 +151,33 @@ fn load_typed(path: &Path) -> Result<TypedModel> {
             tracing::warn!("tract could not declutter {}: {e:#}; lowering the typed graph", path.display());
             typed
         }
+    })
+}
+
+thread_local! {
+    /// Whether this thread runs tract under [`quietly`], whose panics are reported as errors.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, a tract evaluation, catching a panic as its message, which is not printed: tract
+/// operators that index with their operands' values panic on values outside their data.
+/// Installs, once, a panic hook that hands every other panic to the hook that was there before.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.get() {
+                previous(info);
+            }
+        }));
+    });
+    let was_quiet = QUIET.replace(true);
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.set(was_quiet);
+    out.map_err(|payload| match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload.downcast::<&str>().map_or_else(|_| "a panic".to_string(), |m| m.to_string()),
     })
 }
 
