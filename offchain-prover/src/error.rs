@@ -42,6 +42,8 @@ pub enum Error {
     Accuracy { error: f64, bound: f64 },
     #[error("the circuit needs 2^{k} rows, more than the maximum 2^{max}")]
     CircuitTooLarge { k: u32, max: u32 },
+    #[error("node `{node}` takes the circuit past {max} advice cells, the most this prover lays out")]
+    TooManyCells { node: String, max: usize },
     #[error("no circuit of at most 2^{max_k} rows has a proof within {budget} bytes: the smallest has {smallest}", max_k = crate::pfsys::srs::MAX_K)]
     ProofBudget { budget: usize, smallest: usize },
     #[error(

@@ -169,6 +169,21 @@ fn bad_inputs_fail_with_clear_errors() {
     assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. })));
 }
 
+/// nanoGPT's matrix products pass 2^26 advice cells, far more than a machine could prove: its
+/// compilation stops at the node that crosses the bound (in about 40 s and 6 GB) instead of
+/// laying out a 2^26-row circuit in 22 GB.
+#[test]
+fn a_circuit_too_large_to_prove_is_refused_at_the_node_that_crosses_the_bound() {
+    let path = zkml_prover::corpus::model("nanoGPT").join("network.onnx");
+    let tmp = tempfile::tempdir().unwrap();
+    match compile(&path, &input("nanoGPT"), tmp.path()) {
+        Err(Error::TooManyCells { node, max }) => {
+            assert_eq!((node.as_str(), max), ("/h.2/mlp/c_fc/MatMul", zkml_prover::circuit::layout::MAX_CELLS));
+        }
+        other => panic!("expected nanoGPT refused as too large, got {:?}", other.map(|s| s.k())),
+    }
+}
+
 #[test]
 fn a_malformed_model_is_named() {
     let tmp = tempfile::tempdir().unwrap();

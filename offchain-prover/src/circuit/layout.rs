@@ -34,6 +34,11 @@ pub struct Laid {
     pub outputs: Vec<Vec<i128>>,
 }
 
+/// Most advice cells a circuit may take: 2^26, where proving would need tens of GB (lenet_5's
+/// 2 million take 1.8 GB) and laying out alone several. Past it, compilation stops at the node
+/// that crosses it rather than exhausting memory.
+pub const MAX_CELLS: usize = 1 << 26;
+
 /// Bits (magnitude and sign) of the largest quantised parameter of each kind: `|p| < 2^(bits-1)`.
 /// Biases, at twice the activation scale, need more than weights; the model commitment packs each
 /// kind at its own width.
@@ -498,6 +503,9 @@ pub fn lay_out(
             }
         };
         tracing::trace!(node = %node.name, cells = ctx.advice.len() - cells_before, "laid out");
+        if ctx.advice.len() > MAX_CELLS {
+            return Err(Error::TooManyCells { node: node.name.clone(), max: MAX_CELLS });
+        }
         values.push(out);
         positives.push(positive);
     }
