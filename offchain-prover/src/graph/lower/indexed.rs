@@ -128,6 +128,11 @@ fn nd_writes(data: &[usize], indices: &[usize]) -> Result<Candidates, &'static s
     }
 }
 
+/// The one of `candidates` whose conditions hold for index values `probe`, if any.
+fn held<'c>(candidates: &'c [Candidate], probe: &[usize]) -> Option<&'c Candidate> {
+    candidates.iter().find(|c| c.conditions.iter().all(|&(k, v)| probe[k] == v))
+}
+
 impl Lowering<'_> {
     /// `ScatterElements` or `ScatterNd` with computed indices, as [`Op::Scatter`].
     pub(super) fn scatter(&mut self, node: &TypedNode) -> Result<NodeId> {
@@ -149,9 +154,14 @@ impl Lowering<'_> {
             return Err(unsupported(node, "updates of another shape than the indices select"));
         }
         self.check_writes(node, &writes, &probes)?;
+        self.push_on_operands(node, Op::Scatter { ranges, writes })
+    }
+
+    /// `op` for `node`, on all its operands (constants as activation-scale parameters).
+    fn push_on_operands(&mut self, node: &TypedNode, op: Op) -> Result<NodeId> {
         let operands =
             node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
-        self.push(node, Op::Scatter { ranges, writes }, operands)
+        self.push(node, op, operands)
     }
 
     /// Checks `writes` against tract: with the updates numbered apart from the data and each of
@@ -167,7 +177,7 @@ impl Lowering<'_> {
             let inputs = self.probe_typed(node, |slot, _| operands[slot].clone())?;
             let (mut expected, updates) = (to_f32s(&inputs[0])?, to_f32s(&inputs[2])?);
             for (write, &update) in writes.iter().zip(&updates) {
-                if let Some(w) = write.iter().find(|w| w.conditions.iter().all(|&(k, v)| probe[k] == v)) {
+                if let Some(w) = held(write, probe) {
                     expected[w.position] = update;
                 }
             }
@@ -186,9 +196,7 @@ impl Lowering<'_> {
         let Candidates { ranges, candidates: reads, probes } =
             nd_candidates(&data, &indices, op.batch_dims).map_err(|reason| unsupported(node, reason))?;
         self.check_reads(node, &reads, &probes)?;
-        let operands =
-            node.inputs.iter().map(|&o| self.operand(o, ParamRole::Activation)).collect::<Result<Vec<_>>>()?;
-        self.push(node, Op::Pick { ranges, reads }, operands)
+        self.push_on_operands(node, Op::Pick { ranges, reads })
     }
 
     /// Checks `reads` against tract: with the data numbered and each of `probes` as the indices,
@@ -201,13 +209,7 @@ impl Lowering<'_> {
                 [(1..=n_data).map(|i| i as f32).collect(), probe.iter().map(|&v| v as f32).collect()];
             let inputs = self.probe_typed(node, |slot, _| operands[slot].clone())?;
             let data = to_f32s(&inputs[0])?;
-            let expected: Option<Vec<f32>> = reads
-                .iter()
-                .map(|read| {
-                    let held = read.iter().find(|c| c.conditions.iter().all(|&(k, v)| probe[k] == v))?;
-                    Some(data[held.position])
-                })
-                .collect();
+            let expected: Option<Vec<f32>> = reads.iter().map(|read| Some(data[held(read, probe)?.position])).collect();
             if expected.is_none_or(|expected| eval(node, inputs).ok() != Some(expected)) {
                 return Err(unsupported(node, "reads by index could not be derived"));
             }
