@@ -42,7 +42,9 @@ fn builds(c: &mut Criterion, group: &str, stage: CircuitBuilderStage, cases: &[(
     let mut group = c.benchmark_group(group);
     for &(name, model) in cases {
         let (_dir, compiled, input) = compiled(model, stage == CircuitBuilderStage::Prover);
-        group.bench_function(name, |b| b.iter(|| compiled.build(stage, Visibility::Public, &input, Fr::ZERO).unwrap()));
+        group.bench_function(name, |b| {
+            b.iter(|| compiled.build(stage, Visibility::Public, &input, Fr::ZERO, Fr::ZERO).unwrap())
+        });
     }
     group.finish();
 }
@@ -60,12 +62,16 @@ fn key_generation(c: &mut Criterion) {
     let mut group = c.benchmark_group("keygen");
     group.sample_size(10);
     let (_dir, compiled, input) = compiled("1l_mlp", false);
-    let k =
-        compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO).unwrap().circuit.params.k();
+    let k = compiled
+        .build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO, Fr::ZERO)
+        .unwrap()
+        .circuit
+        .params
+        .k();
     let params = srs::dev_srs(k);
     group.bench_function("1l_mlp", |b| {
         b.iter_batched(
-            || compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO).unwrap(),
+            || compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO, Fr::ZERO).unwrap(),
             |built| pfsys::keygen(&params, &built.circuit).unwrap(),
             BatchSize::PerIteration,
         )

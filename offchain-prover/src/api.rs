@@ -5,19 +5,22 @@ use std::time::Instant;
 
 use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
+use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use halo2_base::halo2_proofs::plonk::{ProvingKey, VerifyingKey};
 use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+use rand_chacha::rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
 
 use crate::artifacts::{read_limited, Accuracy, ArtifactDir, Settings, Variant, Visibility, SETTINGS_VERSION};
 use crate::circuit::chip::Ranges;
-use crate::circuit::layout::{quantize_params, Inference, ParamBits};
-use crate::circuit::{build, function_table, hash_rows, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
+use crate::circuit::functions::FunctionTable;
+use crate::circuit::layout::{quantize_params, FunctionValues, Inference, ParamBits};
+use crate::circuit::{build, hash_rows, input_commitment, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
 use crate::error::{Error, Result};
 use crate::graph::{Model, MAX_MODEL_FILE_BYTES};
 use crate::input::InputData;
 use crate::pfsys::{self, srs};
-use crate::proof::{fr_to_hex, ProofFile, Timings};
+use crate::proof::{fr_from_hex, fr_to_hex, InputOpening, ProofFile, Timings};
 use crate::quantize::{bit_length, dequantize, quantize, Quantization};
 
 /// Scales calibration tries, smallest first: smaller scales give smaller circuits.
@@ -139,7 +142,8 @@ pub fn compile_with(model_path: &Path, input: &InputData, out: &Path, options: C
     let bits = measured.value_bits.max(input_bits).max(scale + 2) + 1;
     let table_bits = if model.graph.functions.is_empty() { 0 } else { measured.table_bits + 1 };
     let q = Quantization { scale, bits, table_bits };
-    let table = function_table(&model, &q)?;
+    let functions = FunctionTable::sample(&model, &q)?;
+    let table = functions.rows();
 
     let mut variants = vec![];
     for visibility in Visibility::ALL {
@@ -148,8 +152,9 @@ pub fn compile_with(model_path: &Path, input: &InputData, out: &Path, options: C
             params: &params,
             param_bits,
             inputs: &inputs,
-            private_input: visibility == Visibility::Private,
+            input_blinding: (visibility == Visibility::Private).then_some(Fr::zero()),
             binding: Fr::zero(),
+            functions: FunctionValues::Table(&functions),
         };
         let built = size_circuit(q, &inference, &table, options.proof_size)?;
         let num_instances = built.laid.instances.len();
@@ -162,6 +167,7 @@ pub fn compile_with(model_path: &Path, input: &InputData, out: &Path, options: C
     let dir = ArtifactDir(out.into());
     std::fs::write(dir.onnx(), &onnx).map_err(Error::io(dir.onnx()))?;
     dir.save_graph(&model.graph)?;
+    dir.save_functions(&functions)?;
     crate::artifacts::write_json(&dir.calibration(), input)?;
     let settings = Settings {
         version: SETTINGS_VERSION,
@@ -189,8 +195,9 @@ pub fn calibrate(model: &Model, input: &InputData, scale: u32) -> Result<(Ranges
         params: &params,
         param_bits: ParamBits::UNBOUNDED,
         inputs: &inputs,
-        private_input: false,
+        input_blinding: None,
         binding: Fr::zero(),
+        functions: FunctionValues::Float,
     };
     let (ranges, laid) = measure(scale, &inference)?;
     Ok((ranges, dequantize_all(&laid.outputs, scale)))
@@ -211,7 +218,7 @@ fn columns_cost(advice: usize, k: u32) -> u64 {
 
 /// Chooses the circuit of `inference` for the proof size asked for (see [`ProofSize`] and
 /// [`fastest_circuit`]).
-fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]], size: ProofSize) -> Result<Built> {
+fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 3]], size: ProofSize) -> Result<Built> {
     let bytes = |built: &Built| pfsys::ProofShape::of_params(&built.circuit.params).bytes();
     match size {
         ProofSize::Any => fastest_circuit(q, inference, table, None, u64::MAX),
@@ -249,7 +256,7 @@ fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 2]], size:
 fn fastest_circuit(
     q: Quantization,
     inference: &Inference,
-    table: &[[Fr; 2]],
+    table: &[[Fr; 3]],
     max_proof_bytes: Option<usize>,
     max_cost: u64,
 ) -> Result<Built> {
@@ -334,7 +341,9 @@ pub struct Compiled {
     settings: Settings,
     model: Model,
     params: Vec<i64>,
-    table: std::sync::OnceLock<Vec<[Fr; 2]>>,
+    functions: FunctionTable,
+    /// The function rows of the lookup table, laid out for key generation only.
+    table: std::sync::OnceLock<Vec<[Fr; 3]>>,
 }
 
 impl Compiled {
@@ -343,17 +352,23 @@ impl Compiled {
         let settings = dir.load_settings()?;
         let model = Model::lowered(&dir.onnx(), dir.load_graph()?);
         let params = quantize_params(&model, settings.quantization.scale)?;
-        Ok(Compiled { dir, settings, model, params, table: Default::default() })
+        let functions = dir.load_functions()?;
+        if let Some(reason) = functions.mismatch(&model, &settings.quantization) {
+            return Err(Error::CorruptArtifact { what: "function table", path: dir.functions(), reason });
+        }
+        Ok(Compiled { dir, settings, model, params, functions, table: Default::default() })
     }
 
     /// Lays the inference on `input` out as `visibility`'s circuit: with constraints for key
     /// generation (`Keygen`), or witness only for proving (`Prover`, which needs `setup` first).
+    /// A private input's commitment is salted with `input_blinding`.
     pub fn build(
         &self,
         stage: CircuitBuilderStage,
         visibility: Visibility,
         input: &InputData,
         binding: Fr,
+        input_blinding: Fr,
     ) -> Result<Built> {
         input.check_shapes(&self.settings.input_shapes)?;
         let q = self.settings.quantization;
@@ -363,8 +378,9 @@ impl Compiled {
             params: &self.params,
             param_bits: self.settings.param_bits,
             inputs: &inputs,
-            private_input: visibility == Visibility::Private,
+            input_blinding: (visibility == Visibility::Private).then_some(input_blinding),
             binding,
+            functions: FunctionValues::Table(&self.functions),
         };
         let shape = Shape::Fixed(&self.settings.variant(visibility).circuit);
         // The lookup table is fixed, so the proving key already holds it: only key generation
@@ -376,12 +392,14 @@ impl Compiled {
         build(stage, shape, q, &inference, functions)
     }
 
-    /// The function rows of the lookup table, sampled once per loaded model.
-    fn table(&self) -> Result<&[[Fr; 2]]> {
-        if self.table.get().is_none() {
-            let _ = self.table.set(function_table(&self.model, &self.settings.quantization)?);
-        }
-        Ok(self.table.get().expect("set above"))
+    /// The model's functions sampled on the lookup table's domain, as compiled.
+    pub fn functions(&self) -> &FunctionTable {
+        &self.functions
+    }
+
+    /// The function rows of the lookup table.
+    fn table(&self) -> Result<&[[Fr; 3]]> {
+        Ok(self.table.get_or_init(|| self.functions.rows()))
     }
 
     /// The SRS of `visibility`'s circuit, stored at its size so that proving never downsizes.
@@ -414,7 +432,7 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
     };
     let calibration = InputData::load(&compiled.dir.calibration())?;
     for visibility in Visibility::ALL {
-        let built = compiled.build(CircuitBuilderStage::Keygen, visibility, &calibration, Fr::zero())?;
+        let built = compiled.build(CircuitBuilderStage::Keygen, visibility, &calibration, Fr::zero(), Fr::zero())?;
         let params = downsized(&srs, built.circuit.params.k());
         let pk = pfsys::keygen(&params, &built.circuit)?;
         let shape = pfsys::ProofShape::of(pk.get_vk());
@@ -453,7 +471,8 @@ fn load_pk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<Pr
     read_key(&ArtifactDir(dir.into()).pk(visibility), circuit, "proving key", pfsys::pk_from_bytes)
 }
 
-/// Proves the model's inference on `input`, bound to `binding`.
+/// Proves the model's inference on `input`, bound to `binding`. A private input's commitment is
+/// salted with a blinding drawn from the OS, returned in the proof file's `opening`.
 pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility) -> Result<ProofFile> {
     let start = Instant::now();
     let compiled = Compiled::load(dir)?;
@@ -463,7 +482,9 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
     let params = compiled.srs(visibility)?;
     tracing::debug!(ms = start.elapsed().as_millis() as u64, "SRS loaded");
     let start = Instant::now();
-    let Built { circuit, laid } = compiled.build(CircuitBuilderStage::Prover, visibility, input, binding)?;
+    let input_blinding = Fr::random(rand_chacha::ChaCha20Rng::from_entropy());
+    let Built { circuit, laid } =
+        compiled.build(CircuitBuilderStage::Prover, visibility, input, binding, input_blinding)?;
     let witness_ms = start.elapsed().as_millis() as u64;
     let start = Instant::now();
     let proof = pfsys::prove(&params, &pk, circuit, &laid.instances)?;
@@ -479,7 +500,27 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
         instances: laid.instances.iter().map(fr_to_hex).collect(),
         proof: hex::encode(proof),
         timings: Timings { witness_ms, prove_ms },
+        opening: (visibility == Visibility::Private).then(|| InputOpening {
+            commitment: fr_to_hex(&laid.instances[1]),
+            inputs: input.input_data.clone(),
+            blinding: fr_to_hex(&input_blinding),
+        }),
     })
+}
+
+/// Checks that `opening` opens a private input's commitment of the model in `dir`: its input,
+/// quantised at the model's scale and hashed with its blinding, gives its commitment.
+pub fn open(dir: &Path, opening: &InputOpening) -> Result<()> {
+    let settings = ArtifactDir(dir.into()).load_settings()?;
+    let input = InputData { input_data: opening.inputs.clone() };
+    input.check_shapes(&settings.input_shapes)?;
+    let q = settings.quantization;
+    let blinding = fr_from_hex(&opening.blinding).map_err(Error::MalformedOpening)?;
+    let commitment = fr_to_hex(&input_commitment(q, &quantize_inputs(&input, q.scale)?, blinding));
+    if commitment != opening.commitment {
+        return Err(Error::OpeningMismatch { claimed: opening.commitment.clone(), opened: commitment });
+    }
+    Ok(())
 }
 
 /// How long verification took: loading the verifier (reading the vk rebuilds the constraint

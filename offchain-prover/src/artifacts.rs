@@ -4,6 +4,7 @@
 //! DIR/settings.json     circuit shape, quantisation, commitments (this module's `Settings`)
 //! DIR/network.onnx      the model, copied so the directory is self-contained
 //! DIR/graph.json        the model lowered to the prover's graph, which proving lays out
+//! DIR/functions.json    its element-wise functions sampled on the lookup table's domain
 //! DIR/calibration.json  the input calibration ran on, used again for key generation
 //! DIR/{public,private}.srs  the SRS, downsized to each circuit (written by `setup`)
 //! DIR/kzg.vparams       the verifier's part of the SRS: G1 generator, G2, s·G2 (160 bytes)
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::circuit::functions::FunctionTable;
 use crate::circuit::layout::ParamBits;
 use crate::circuit::CircuitParams;
 use crate::error::{Error, Result};
@@ -84,14 +86,17 @@ pub struct Settings {
     pub private: Variant,
 }
 
-/// Version 8: the lowered graph is an artifact of its own (`graph.json`). (7: Poseidon rows say
+/// Version 9: public inputs are range-checked; each function's table rows are a lookup kind of
+/// their own, and a lookup's key is its input itself; a private input's commitment is salted;
+/// lookup values are read from `functions.json`, sampled once at compilation. (8: the lowered
+/// graph is an artifact of its own (`graph.json`); 7: Poseidon rows say
 /// what they are in one fixed column and take inputs through one column; lookups select by a kind
 /// column; every circuit is of degree 5. 6: the gate columns are laid out row by row, so no break
 /// points; 5: inputs keep their declared types, so the circuits of boolean and integer inputs
 /// constrain them (bits, whole numbers); 3: one lookup table for range checks and functions, read
 /// in place by a single gate column; 2: Poseidon in three columns, sign-split range checks,
 /// per-kind parameter widths.)
-pub const SETTINGS_VERSION: u32 = 8;
+pub const SETTINGS_VERSION: u32 = 9;
 const MAX_SETTINGS_BYTES: u64 = 16 << 20;
 /// A lowered graph lists every coefficient of every linear layer.
 const MAX_GRAPH_BYTES: u64 = 4 << 30;
@@ -123,6 +128,10 @@ impl ArtifactDir {
     /// The lowered graph ([`Graph`]), so that proving need not load and lower the ONNX file.
     pub fn graph(&self) -> PathBuf {
         self.0.join("graph.json")
+    }
+    /// The function table ([`FunctionTable`]) that lookups read and the keys commit to.
+    pub fn functions(&self) -> PathBuf {
+        self.0.join("functions.json")
     }
     pub fn calibration(&self) -> PathBuf {
         self.0.join("calibration.json")
@@ -170,6 +179,21 @@ impl ArtifactDir {
             path,
             reason: e.to_string(),
         })
+    }
+
+    pub fn load_functions(&self) -> Result<FunctionTable> {
+        let path = self.functions();
+        let bytes = read_limited(&path, "function table", MAX_GRAPH_BYTES)?;
+        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
+            what: "function table",
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    pub fn save_functions(&self, functions: &FunctionTable) -> Result<()> {
+        let path = self.functions();
+        std::fs::write(&path, serde_json::to_vec(functions).expect("tables serialise to JSON")).map_err(Error::io(path))
     }
 
     /// Writes the graph as compact JSON: a large model's graph lists millions of coefficients.

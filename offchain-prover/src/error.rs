@@ -64,6 +64,10 @@ pub enum Error {
     MalformedProof(String),
     #[error("binding must be a hex field element below the BN254 scalar modulus: {0}")]
     BadBinding(String),
+    #[error("malformed input opening: {0}")]
+    MalformedOpening(String),
+    #[error("the opening does not open commitment {claimed}: its input and blinding commit to {opened}")]
+    OpeningMismatch { claimed: String, opened: String },
     #[error("proof does not verify: {0}")]
     InvalidProof(String),
     #[error("proof verifies but is followed by {0} trailing bytes")]

@@ -21,8 +21,8 @@ pub mod pfsys;
 pub mod proof;
 pub mod quantize;
 
-pub use api::{compile, compile_with, prove, run, setup, verify, CompileOptions, ProofSize, SrsSource};
+pub use api::{compile, compile_with, open, prove, run, setup, verify, CompileOptions, ProofSize, SrsSource};
 pub use artifacts::{Settings, Visibility};
 pub use error::{Error, Result};
 pub use input::InputData;
-pub use proof::ProofFile;
+pub use proof::{InputOpening, ProofFile};

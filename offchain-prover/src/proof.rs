@@ -29,6 +29,23 @@ pub struct ProofFile {
     /// The proof bytes, hex.
     pub proof: String,
     pub timings: Timings,
+    /// A private input's opening: never part of the proof file, which may be published
+    /// (`zkml prove` writes it to a file of its own).
+    #[serde(skip)]
+    pub opening: Option<InputOpening>,
+}
+
+/// What opens a private input's commitment: the input and the blinding it was hashed with. Its
+/// owner keeps it, and whoever they show it to can check it against the commitment among a
+/// proof's instances ([`crate::api::open`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InputOpening {
+    /// The commitment, the proof's second instance, as hex.
+    pub commitment: String,
+    /// The input, as given to the prover.
+    pub inputs: Vec<Vec<f64>>,
+    /// The blinding field element, as hex: a secret until the input is revealed.
+    pub blinding: String,
 }
 
 impl ProofFile {

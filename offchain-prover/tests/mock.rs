@@ -5,8 +5,9 @@ use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::plonk::Assigned;
-use zkml_prover::circuit::layout::{quantize_params, Inference, ParamBits};
-use zkml_prover::circuit::{build, function_table, Built, Shape};
+use zkml_prover::circuit::functions::FunctionTable;
+use zkml_prover::circuit::layout::{quantize_params, FunctionValues, Inference, ParamBits};
+use zkml_prover::circuit::{build, Built, Shape};
 use zkml_prover::graph::Model;
 use zkml_prover::quantize::{quantize, Quantization};
 use zkml_prover::InputData;
@@ -22,15 +23,17 @@ fn built(model: &str) -> (Built, Vec<Fr>) {
     let inputs: Vec<Vec<i64>> =
         input.input_data.iter().map(|r| r.iter().map(|&v| quantize(v, q.scale).unwrap()).collect()).collect();
     let param_bits = ParamBits::measure(&model, &params);
+    let functions = FunctionTable::sample(&model, &q).unwrap();
     let inference = Inference {
         model: &model,
         params: &params,
         param_bits,
         inputs: &inputs,
-        private_input: false,
+        input_blinding: None,
         binding: Fr::from(99),
+        functions: FunctionValues::Table(&functions),
     };
-    let table = function_table(&model, &q).unwrap();
+    let table = functions.rows();
     let shape = Shape::Size { k: K, lookup_bits: K - 2, weight_bits: Some(param_bits.weight) };
     let built = build(CircuitBuilderStage::Mock, shape, q, &inference, Some(&table)).unwrap();
     let instances = built.laid.instances.clone();
@@ -102,7 +105,7 @@ fn a_wrong_lookup_value_violates_the_function_table() {
     let (mut built, mut instances) = built("1l_sigmoid");
     // Change the claimed sigmoid value consistently everywhere it is copied (the advice cell, the
     // lookup column and the public output), so that only the table can catch it.
-    let y = &mut built.circuit.lookups[0][1];
+    let y = &mut built.circuit.lookups[0].value;
     let original = y.value.evaluate();
     let tampered = Assigned::Trivial(original + Fr::one());
     // Instances: commitment, 3 inputs, then the outputs.

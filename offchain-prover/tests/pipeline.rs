@@ -100,13 +100,59 @@ fn private_input_publishes_only_a_commitment() {
     assert!(proof.inputs.is_none());
     assert_eq!(proof.instances.len(), 1 + 1 + 4 + 1);
     verify(artifacts("1l_mlp"), &proof).unwrap();
-    // The same input gives the same commitment; another input another one.
+    // The commitment is salted: the same input proved again commits differently, so that no
+    // one can link two proofs of one input, nor find the input by hashing the ones they guess.
     let again = self::proof("1l_mlp", Visibility::Private);
-    assert_eq!(proof.instances[1], again.instances[1]);
-    let mut other = input("1l_mlp");
-    other.input_data[0][0] += 0.5;
-    let other = prove(artifacts("1l_mlp"), &other, fr_from_hex("0x1234").unwrap(), Visibility::Private).unwrap();
-    assert_ne!(proof.instances[1], other.instances[1]);
+    verify(artifacts("1l_mlp"), &again).unwrap();
+    assert_ne!(proof.instances[1], again.instances[1]);
+    let settings = zkml_prover::artifacts::ArtifactDir(artifacts("1l_mlp").into()).load_settings().unwrap();
+    let q = settings.quantization;
+    let quantized: Vec<Vec<i64>> = input("1l_mlp")
+        .input_data
+        .iter()
+        .map(|row| row.iter().map(|&v| zkml_prover::quantize::quantize(v, q.scale).unwrap()).collect())
+        .collect();
+    for blinding in [0u64, 1] {
+        let guess = zkml_prover::circuit::input_commitment(q, &quantized, blinding.into());
+        assert_ne!(fr_to_hex(&guess), proof.instances[1], "the commitment is the input's hash with {blinding}");
+    }
+    // Each proof's opening opens its own commitment, and nothing else does.
+    for p in [&proof, &again] {
+        let opening = p.opening.clone().expect("a private proof has an opening");
+        assert_eq!(opening.commitment, p.instances[1]);
+        zkml_prover::open(artifacts("1l_mlp"), &opening).unwrap();
+    }
+    let mut swapped = proof.opening.clone().unwrap();
+    swapped.blinding = again.opening.clone().unwrap().blinding;
+    assert!(matches!(zkml_prover::open(artifacts("1l_mlp"), &swapped), Err(Error::OpeningMismatch { .. })));
+    let mut other_input = proof.opening.clone().unwrap();
+    other_input.inputs[0][0] += 0.5;
+    assert!(matches!(zkml_prover::open(artifacts("1l_mlp"), &other_input), Err(Error::OpeningMismatch { .. })));
+    let mut malformed = proof.opening.clone().unwrap();
+    malformed.blinding = "0xzz".into();
+    assert!(matches!(zkml_prover::open(artifacts("1l_mlp"), &malformed), Err(Error::MalformedOpening(_))));
+    // The opening never goes into the proof file, which may be published.
+    let written = serde_json::to_string(&proof).unwrap();
+    assert!(!written.contains(&proof.opening.unwrap().blinding));
+}
+
+#[test]
+fn proving_reads_lookup_values_from_the_compiled_table_not_tract() {
+    // A model with functions, proved without its ONNX file: nothing on the proving path
+    // evaluates a function in floats, so a machine whose float kernels round differently proves
+    // the same witness.
+    let dir = tempfile::tempdir().unwrap();
+    let model = "2l_relu_sigmoid_small";
+    compile(&zkml_prover::corpus::model(model).join("network.onnx"), &input(model), dir.path()).unwrap();
+    setup(dir.path(), SrsSource::Dev).unwrap();
+    std::fs::remove_file(dir.path().join("network.onnx")).unwrap();
+    let proof = prove(dir.path(), &input(model), fr_from_hex("0x1234").unwrap(), Visibility::Public).unwrap();
+    verify(dir.path(), &proof).unwrap();
+    assert_accurate(model, &proof);
+    // A table that is not the model's is refused before anything is laid out.
+    std::fs::write(dir.path().join("functions.json"), r#"{"bits":3,"values":[[1,2,3,4,5,6,7,8]]}"#).unwrap();
+    let refused = prove(dir.path(), &input(model), fr_from_hex("0x1234").unwrap(), Visibility::Public);
+    assert!(matches!(refused, Err(Error::CorruptArtifact { what: "function table", .. })), "{refused:?}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use zkml_cli::chain::{self, Chain, ChainError};
 use zkml_prover::artifacts::Variant;
 use zkml_prover::pfsys::ProofShape;
 use zkml_prover::proof::fr_from_hex;
-use zkml_prover::{CompileOptions, Error, InputData, ProofFile, ProofSize, SrsSource, Visibility};
+use zkml_prover::{CompileOptions, Error, InputData, InputOpening, ProofFile, ProofSize, SrsSource, Visibility};
 
 /// A failure of any verb.
 #[derive(Debug, thiserror::Error)]
@@ -81,12 +81,16 @@ enum Command {
         /// Binding value (hex field element) tying the proof to a request and submitter.
         #[arg(long, default_value = "0x0")]
         binding: String,
-        /// Publish only a Poseidon commitment to the input, not the input itself.
+        /// Publish only a Poseidon commitment to the input, not the input itself. The commitment
+        /// is salted with a random blinding, written with the input to OUT's opening file
+        /// (`PROOF.opening.json` for `PROOF.json`): keep it secret, it opens the commitment.
         #[arg(long)]
         private_input: bool,
     },
     /// Verify a proof against a model's artifacts.
     Verify { dir: PathBuf, proof: PathBuf },
+    /// Check that an opening (written by `prove --private-input`) opens its input commitment.
+    Open { dir: PathBuf, opening: PathBuf },
     /// Use a Hauptbuch zkML chain.
     Chain {
         /// The node's RPC endpoint.
@@ -165,6 +169,12 @@ fn with_progress<T>(message: &str, json: bool, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Where `prove --private-input` writes the opening of a proof written to `out`.
+fn opening_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().map_or_else(|| "proof".into(), |s| s.to_string_lossy().into_owned());
+    out.with_file_name(format!("{stem}.opening.json"))
+}
+
 fn read_proof(path: &Path) -> Result<ProofFile, Error> {
     let bytes = zkml_prover::artifacts::read_limited(path, "proof file", 64 << 20)?;
     serde_json::from_slice(&bytes).map_err(|e| Error::MalformedProof(e.to_string()))
@@ -228,6 +238,14 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             let input = InputData::load(input)?;
             let proof = with_progress("proving", json, || zkml_prover::prove(dir, &input, binding, visibility))?;
             zkml_prover::artifacts::write_json(out, &proof)?;
+            let opening = match &proof.opening {
+                Some(opening) => {
+                    let path = opening_path(out);
+                    zkml_prover::artifacts::write_json(&path, opening)?;
+                    Some(path)
+                }
+                None => None,
+            };
             if !json {
                 let values: usize = proof.outputs.iter().map(Vec::len).sum();
                 let outputs = if values <= 16 {
@@ -241,8 +259,27 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
                     proof.proof.len() / 2,
                     proof.timings.witness_ms + proof.timings.prove_ms,
                 );
+                if let Some(path) = &opening {
+                    println!("the input's opening (keep it secret) written to {}", path.display());
+                }
             }
-            json!({ "proof": out, "proof_bytes": proof.proof.len() / 2, "outputs": proof.outputs, "timings": proof.timings })
+            json!({
+                "proof": out,
+                "opening": opening,
+                "proof_bytes": proof.proof.len() / 2,
+                "outputs": proof.outputs,
+                "timings": proof.timings,
+            })
+        }
+        Command::Open { dir, opening } => {
+            let bytes = zkml_prover::artifacts::read_limited(opening, "opening", 64 << 20)?;
+            let opening: InputOpening =
+                serde_json::from_slice(&bytes).map_err(|e| Error::MalformedOpening(e.to_string()))?;
+            zkml_prover::open(dir, &opening)?;
+            if !json {
+                println!("the opening opens commitment {}", opening.commitment);
+            }
+            json!({ "opens": true, "commitment": opening.commitment })
         }
         Command::Verify { dir, proof } => {
             let timings = zkml_prover::verify(dir, &read_proof(proof)?)?;

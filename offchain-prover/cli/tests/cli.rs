@@ -33,6 +33,26 @@ fn verbs_round_trip_and_fail_with_non_zero_exit() {
     assert!(ok);
     assert_eq!(verified["verified"], true);
 
+    // A private input: the proof file holds only the salted commitment, and the opening, written
+    // beside it, opens it; an opening with another input does not.
+    let private = tmp.path().join("private.json");
+    let (ok, proved, _) = zkml(&["prove", &s(&dir), "--input", &s(&input), "--out", &s(&private), "--private-input"]);
+    assert!(ok, "{proved}");
+    let opening = tmp.path().join("private.opening.json");
+    assert_eq!(proved["opening"].as_str(), Some(s(&opening).as_str()));
+    assert!(zkml(&["verify", &s(&dir), &s(&private)]).0);
+    let secret: serde_json::Value = serde_json::from_slice(&std::fs::read(&opening).unwrap()).unwrap();
+    let blinding = secret["blinding"].as_str().unwrap();
+    assert!(!std::fs::read_to_string(&private).unwrap().contains(blinding));
+    let (ok, opened, _) = zkml(&["open", &s(&dir), &s(&opening)]);
+    assert!(ok, "{opened}");
+    let mut lie = secret.clone();
+    lie["inputs"][0][0] = (lie["inputs"][0][0].as_f64().unwrap() + 1.0).into();
+    std::fs::write(&opening, lie.to_string()).unwrap();
+    let (ok, refused, _) = zkml(&["open", &s(&dir), &s(&opening)]);
+    assert!(!ok);
+    assert!(refused["error"].as_str().unwrap().contains("does not open"), "{refused}");
+
     // Failures: a non-zero exit and the reason.
     let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&proof).unwrap()).unwrap();
     let bytes = file["proof"].as_str().unwrap().to_owned();

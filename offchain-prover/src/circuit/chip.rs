@@ -16,9 +16,6 @@ use halo2_base::{AssignedValue, Context};
 use crate::error::Error;
 use crate::quantize::{bit_length, dequantize, from_field, to_field, Quantization};
 
-/// Lookup keys are `x + tag · 2^TAG_SHIFT`, so one table column holds every function.
-pub const TAG_SHIFT: u32 = 40;
-
 /// Largest magnitudes seen during a layout, in bits.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ranges {
@@ -54,9 +51,8 @@ pub struct FixedPointChip {
     pub weight_bits: Option<u32>,
     /// Cells to look up among the weight rows.
     pub weight_lookups: Vec<AssignedValue<Fr>>,
-    /// `(key, value)` pairs to look up among the function rows; `value` is laid out right after
-    /// `key`, so a single gate column can look both up in place.
-    pub lookups: Vec<[AssignedValue<Fr>; 2]>,
+    /// Function lookups, each among its own function's rows.
+    pub lookups: Vec<FunctionLookup>,
     /// Poseidon hashes to lay out in the Poseidon region.
     pub hashes: Vec<super::poseidon::HashJob>,
     pub ranges: Ranges,
@@ -97,7 +93,8 @@ impl FixedPointChip {
         queued.into_values().flatten().map(|[cell]| cell).collect()
     }
 
-    fn record(&mut self, value: i128, bound_bits: u32, table: bool) {
+    /// Records `value`'s magnitude, and a violation if it needs more than `bound_bits` bits.
+    pub(crate) fn record(&mut self, value: i128, bound_bits: u32, table: bool) {
         let bits = bit_length(value.unsigned_abs()) + 1;
         let seen = if table { &mut self.ranges.table_bits } else { &mut self.ranges.value_bits };
         *seen = (*seen).max(bits);
@@ -374,23 +371,26 @@ impl FixedPointChip {
         self.gate().add(ctx, kept, written)
     }
 
-    /// Queues `y = f_table(x)` for lookup; `y` is the claimed value (range-bound by the table).
+    /// Queues `y = f_table(x)` for lookup among the rows of function `table`, and returns `y`'s
+    /// cell. The key is a copy of `x` with `y` right after it, so that a single gate column can
+    /// look both up in place. The rows of each function are a kind of their own, so the lookup
+    /// binds `x` to that function's domain whatever value a prover writes.
     pub fn lookup(&mut self, ctx: &mut Context<Fr>, table: usize, x: AssignedValue<Fr>, y: i128) -> AssignedValue<Fr> {
         self.record(from_field(x.value()), self.q.table_bits.max(1), true);
-        let tag = Fr::from((table + 1) as u64) * Fr::from(2).pow_vartime([TAG_SHIFT as u64]);
-        let key = self.gate().add(ctx, x, Constant(tag));
-        // Right after `key`: see `lookups`.
-        let y = ctx.load_witness(to_field(y));
-        self.record(from_field(y.value()), self.q.bits, false);
-        self.lookups.push([key, y]);
-        y
+        self.record(y, self.q.bits, false);
+        ctx.assign_region([Existing(x), Witness(to_field(y))], []);
+        let (key, value) = (ctx.get(-2), ctx.get(-1));
+        self.lookups.push(FunctionLookup { table, key, value });
+        value
     }
 }
 
-/// The table row of `f_table(x) = y`, matching the key [`FixedPointChip::lookup`] builds.
-pub fn table_row(table: usize, x: i128, y: i128) -> [Fr; 2] {
-    let tag = Fr::from((table + 1) as u64) * Fr::from(2).pow_vartime([TAG_SHIFT as u64]);
-    [tag + to_field(x), to_field(y)]
+/// A lookup of `value = f_table(key)`.
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionLookup {
+    pub table: usize,
+    pub key: AssignedValue<Fr>,
+    pub value: AssignedValue<Fr>,
 }
 
 #[cfg(test)]
@@ -422,7 +422,7 @@ pub(crate) mod tests {
     fn mock_ok_with_functions(
         mut builder: BaseCircuitBuilder<Fr>,
         chip: FixedPointChip,
-        functions: &[[Fr; 2]],
+        functions: &[[Fr; 3]],
     ) -> (bool, bool) {
         let range_lookups = chip.take_range_lookups();
         let (ranges, weights) = (range_lookups.len() + chip.weight_lookups.len(), chip.weight_bits);
@@ -493,18 +493,30 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn function_lookups_match_only_function_rows() {
-        // f(x) = 2x on [-4, 4).
-        let functions: Vec<_> = (-4..4).map(|x| table_row(0, x, 2 * x)).collect();
-        let offset = 1i128 << TAG_SHIFT;
-        // An honest lookup; a wrong value; and an input whose key, x + 2^TAG_SHIFT, falls among
-        // the range rows, claiming the value a range row carries.
-        for (x, y, ok) in [(3i128, 6i128, true), (3, 7, false), (5 - offset, 0, false)] {
+    fn function_lookups_match_only_their_own_functions_rows() {
+        // Function 0 is f(x) = 2x and function 1 is g(x) = x + 100, both on [-4, 4).
+        let functions = crate::circuit::functions::FunctionTable {
+            bits: 3,
+            values: vec![(-4..4).map(|x| Some(2 * x)).collect(), (-4..4).map(|x| Some(x + 100)).collect()],
+        };
+        let rows = functions.rows();
+        // An honest lookup; a wrong value; g's row claimed as f's value (the aliasing of one
+        // function's table by another); an input outside the domain, claiming f's formula or
+        // a range row's value, 0; and the old tagged key, x + 2^40, which is no key at all.
+        let cases = [(0, 3i128, 6i128, true), (1, 3, 103, true), (0, 3, 7, false), (0, 3, 103, false)]
+            .into_iter()
+            .chain([(0, 5, 10, false), (0, 5, 0, false), (0, 3 + (1 << 40), 6, false)]);
+        for ((table, x, y, ok), wide) in cases.flat_map(|case| [(case, false), (case, true)]) {
             let (mut builder, mut chip) = chip_and_builder();
             let ctx = builder.main(0);
+            if wide {
+                ctx.assign_witnesses((0..1 << K).map(Fr::from));
+            }
             let x = ctx.load_witness(to_field(x));
-            chip.lookup(ctx, 0, x, y);
-            assert_eq!(mock_ok_with_functions(builder, chip, &functions).0, ok, "f({x:?}) = {y}");
+            chip.lookup(ctx, table, x, y);
+            let (satisfied, in_place) = mock_ok_with_functions(builder, chip, &rows);
+            assert_eq!(in_place, !wide);
+            assert_eq!(satisfied, ok, "f{table}({x:?}) = {y}, wide: {wide}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! Poseidon commitments to vectors of signed fixed-point values (model parameters, private
 //! inputs). Values are bounded, offset to be non-negative and packed many to a field element
 //! before hashing, which makes the packing injective and the hash cheap: the Poseidon region's
-//! height is the number of packed elements.
+//! height is the number of packed elements. A commitment to a private input is salted with a
+//! random field element, hashed last, so that it hides an input that could be guessed.
 
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
@@ -15,8 +16,9 @@ use crate::quantize::to_field;
 /// Bits a packed field element may hold (below the 254-bit modulus).
 const PACK_BITS: u32 = 252;
 
-/// Commits to `values`, value `i` bounded to `|v| < 2^(bits(i)-1)`, and returns the cells that
-/// hold them (a `Witness` is assigned there, an `Existing` cell copied) with the commitment.
+/// Commits to `values`, value `i` bounded to `|v| < 2^(bits(i)-1)`, and to `salt` if any, and
+/// returns the cells that hold the values (a `Witness` is assigned there, an `Existing` cell
+/// copied) with the commitment.
 ///
 /// Values fill a field element in order, each offset by `2^(bits-1)` into a slot of its own
 /// width, until the next would overflow it. A field element is one chain of halo2-base's gate
@@ -28,6 +30,7 @@ pub fn commit(
     ctx: &mut Context<Fr>,
     values: Vec<QuantumCell<Fr>>,
     bits: impl Fn(usize) -> u32,
+    salt: Option<Fr>,
 ) -> (Vec<AssignedValue<Fr>>, AssignedValue<Fr>) {
     let mut cells = Vec::with_capacity(values.len());
     let mut packed = vec![];
@@ -66,6 +69,8 @@ pub fn commit(
     if !slots.is_empty() {
         pack(ctx, &mut slots);
     }
+    // The salt is a whole field element of its own, unbounded: any value hides as well.
+    packed.extend(salt.map(|salt| ctx.load_witness(salt)));
     let len = packed.len();
     let digest = hash(&packed.iter().map(|c| *c.value()).collect::<Vec<_>>());
     if len == 0 {

@@ -8,6 +8,7 @@ use halo2_base::{AssignedValue, Context, QuantumCell};
 
 use super::chip::{Division, FixedPointChip};
 use super::commit::commit;
+use super::functions::FunctionTable;
 use crate::error::{Error, Result};
 use crate::graph::ir::{BinaryKind, Candidate, Case, Coeff, Op, ParamRole, PoolKind};
 use crate::graph::Model;
@@ -22,9 +23,24 @@ pub struct Inference<'a> {
     pub param_bits: ParamBits,
     /// Quantised inputs at the activation scale.
     pub inputs: &'a [Vec<i64>],
-    /// Replace the inputs among the public instances by a Poseidon commitment to them.
-    pub private_input: bool,
+    /// For a private input, the blinding of its commitment: the inputs are replaced among the
+    /// public instances by a Poseidon commitment to them and this field element, which only the
+    /// input's owner knows, so that the commitment reveals nothing of an input that could be
+    /// guessed.
+    pub input_blinding: Option<Fr>,
     pub binding: Fr,
+    /// Where function lookups take their values from.
+    pub functions: FunctionValues<'a>,
+}
+
+/// Where the values of function lookups come from.
+#[derive(Clone, Copy)]
+pub enum FunctionValues<'a> {
+    /// Evaluated through tract at each looked-up point, in floats: calibration only, which runs
+    /// before the table's domain is known.
+    Float,
+    /// Read from the sampled table that the keys commit to: sizing, key generation and proving.
+    Table(&'a FunctionTable),
 }
 
 /// The public instances and the quantised outputs of a laid-out inference.
@@ -194,28 +210,42 @@ impl<'a> ConditionBits<'a> {
     }
 }
 
-/// `f_table(x)` for each of `x`, looked up in the function table; the values come from tract.
+/// `f_table(x)` for each of `x`, looked up in the function table.
 fn look_up(
     ctx: &mut Context<Fr>,
     chip: &mut FixedPointChip,
-    model: &Model,
+    inference: &Inference,
     table: usize,
     x: &[AssignedValue<Fr>],
 ) -> Result<Vec<AssignedValue<Fr>>> {
-    let scale = chip.q.scale;
-    let xs: Vec<f32> = x.iter().map(|v| dequantize(from_field(v.value()), scale) as f32).collect();
-    let ys = model.eval_function(table, &xs)?;
-    x.iter()
-        .zip(ys)
-        .map(|(cell, y)| {
-            let y = quantize(y as f64, scale).ok_or_else(|| Error::FunctionUndefined {
-                function: model.graph.functions[table].name.clone(),
-                node: chip.node.clone(),
-                input: dequantize(from_field(cell.value()), scale),
-            })?;
-            Ok(chip.lookup(ctx, table, *cell, y as i128))
-        })
-        .collect()
+    let (model, scale) = (inference.model, chip.q.scale);
+    let undefined = |chip: &FixedPointChip, x: i128| Error::FunctionUndefined {
+        function: model.graph.functions[table].name.clone(),
+        node: chip.node.clone(),
+        input: dequantize(x, scale),
+    };
+    let xs: Vec<i128> = x.iter().map(|v| from_field(v.value())).collect();
+    let ys: Vec<i128> = match inference.functions {
+        FunctionValues::Float => {
+            let floats: Vec<f32> = xs.iter().map(|&x| dequantize(x, scale) as f32).collect();
+            let ys = model.eval_function(table, &floats)?;
+            xs.iter()
+                .zip(ys)
+                .map(|(&x, y)| quantize(y as f64, scale).map(i128::from).ok_or_else(|| undefined(chip, x)))
+                .collect::<Result<_>>()?
+        }
+        FunctionValues::Table(functions) => xs
+            .iter()
+            .map(|&x| match functions.value(table, x) {
+                Some(y) => Ok(i128::from(y)),
+                // Outside the domain the lookup records the violation; inside it, the function
+                // has no value.
+                None if x.unsigned_abs() >= 1 << (functions.bits.max(1) - 1) => Ok(0),
+                None => Err(undefined(chip, x)),
+            })
+            .collect::<Result<_>>()?,
+    };
+    Ok(x.iter().zip(ys).map(|(cell, y)| chip.lookup(ctx, table, *cell, y)).collect())
 }
 
 pub fn lay_out(
@@ -223,7 +253,7 @@ pub fn lay_out(
     chip: &mut FixedPointChip,
     inference: &Inference,
 ) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
-    let Inference { model, params, param_bits, inputs, private_input, binding } = inference;
+    let Inference { model, params, param_bits, inputs, input_blinding, binding, .. } = inference;
     let graph = &model.graph;
     // Operands that are all-zero parameters: ReLU as tract declutters it is `Max(x, 0)`.
     let is_zero = |n: usize| matches!(&graph.nodes[n].op, Op::Params(ps) if ps.iter().all(|&p| params[p] == 0));
@@ -234,19 +264,34 @@ pub fn lay_out(
     // model packs them.
     chip.node = "model commitment".into();
     let witnesses = params.iter().map(|&p| QuantumCell::Witness(to_field(p as i128))).collect();
-    let (params, model_commitment) = commit(chip, ctx, witnesses, |i| param_bits.of(graph.params[i].role));
+    let (params, model_commitment) = commit(chip, ctx, witnesses, |i| param_bits.of(graph.params[i].role), None);
 
-    let inputs: Vec<Vec<_>> =
-        inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
-    let mut instances = vec![model_commitment];
-    if *private_input {
-        chip.node = "input commitment".into();
-        let flat: Vec<_> = inputs.iter().flatten().copied().collect();
-        let bits = chip.q.bits;
-        instances.push(commit(chip, ctx, flat.into_iter().map(QuantumCell::Existing).collect(), |_| bits).1);
-    } else {
-        instances.extend(inputs.iter().flatten().copied());
+    // Every input is bounded like every other value, `|x| < 2^(bits-1)`: by its commitment when
+    // private, by a range check when public. Nothing downstream may meet an unbounded value.
+    chip.node = "inputs".into();
+    let bits = chip.q.bits;
+    for &v in inputs.iter().flatten() {
+        chip.record(v as i128, bits, false);
     }
+    let mut instances = vec![model_commitment];
+    let inputs: Vec<Vec<_>> = match input_blinding {
+        Some(blinding) => {
+            let flat = inputs.iter().flatten().map(|&v| QuantumCell::Witness(to_field(v as i128))).collect();
+            let (cells, commitment) = commit(chip, ctx, flat, |_| bits, Some(*blinding));
+            instances.push(commitment);
+            let mut cells = cells.into_iter();
+            inputs.iter().map(|row| cells.by_ref().take(row.len()).collect()).collect()
+        }
+        None => {
+            let inputs: Vec<Vec<_>> =
+                inputs.iter().map(|row| ctx.assign_witnesses(row.iter().map(|&v| to_field(v as i128)))).collect();
+            for &v in inputs.iter().flatten() {
+                chip.check_signed(ctx, v, bits);
+            }
+            instances.extend(inputs.iter().flatten().copied());
+            inputs
+        }
+    };
 
     let zero = ctx.load_zero();
     let mut values: Vec<Vec<AssignedValue<Fr>>> = Vec::with_capacity(graph.nodes.len());
@@ -419,7 +464,7 @@ pub fn lay_out(
                 let one = QuantumCell::Constant(to_field(1i128 << scale));
                 operand(0).iter().map(|&b| gate.mul(ctx, b, one)).collect()
             }
-            Op::Lookup { table } => look_up(ctx, chip, model, *table, operand(0))?,
+            Op::Lookup { table } => look_up(ctx, chip, inference, *table, operand(0))?,
             Op::Arg { kind, windows, reversed } => {
                 let x = operand(0).clone();
                 windows.iter().map(|w| arg(ctx, chip, &x, w, *kind == PoolKind::Max, *reversed)).collect()
@@ -490,7 +535,7 @@ pub fn lay_out(
                 for group in groups {
                     let max = pool(ctx, chip, &x, group, true);
                     let shifted: Vec<_> = group.iter().map(|&i| gate.sub(ctx, x[i], max)).collect();
-                    let exps = look_up(ctx, chip, model, *table, &shifted)?;
+                    let exps = look_up(ctx, chip, inference, *table, &shifted)?;
                     // The maximum's exp is 2^scale and none is larger, so the sum is positive and
                     // below `len · 2^scale`.
                     let sum = gate.sum(ctx, exps.iter().copied());

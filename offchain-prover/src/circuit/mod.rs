@@ -4,8 +4,10 @@
 
 pub mod chip;
 pub mod commit;
+pub mod functions;
 pub mod gate;
 pub mod layout;
+pub mod mutation;
 pub mod poseidon;
 
 use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, CircuitBuilderStage};
@@ -26,9 +28,8 @@ use halo2_base::AssignedValue;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::graph::Model;
-use crate::quantize::{dequantize, quantize, to_field, Quantization};
-use chip::{table_row, FixedPointChip};
+use crate::quantize::{to_field, Quantization};
+use chip::{FixedPointChip, FunctionLookup};
 use gate::GateConfig;
 use layout::{lay_out, Inference, Laid};
 use poseidon::{HashJob, PoseidonConfig};
@@ -70,12 +71,19 @@ impl CircuitParams {
     }
 }
 
-/// Which rows of the lookup table a lookup may match: the kind column keeps range checks and
-/// function lookups apart whatever values a prover claims.
+/// Which rows of the lookup table a lookup may match: the kind column keeps range checks, weight
+/// bounds and each function's lookups apart whatever values a prover claims.
 const NO_LOOKUP: u64 = 0;
 const RANGE: u64 = 1;
-const FUNCTION: u64 = 2;
 const WEIGHT: u64 = 3;
+/// The kind of the first function's rows; function `t`'s are of kind `FUNCTION + t`.
+const FUNCTION: u64 = 4;
+
+/// The kind of the rows of function `table`: a lookup of that function matches no other rows,
+/// so its key is bound to that function's domain.
+pub(crate) fn function_kind(table: usize) -> u64 {
+    FUNCTION + table as u64
+}
 
 /// The lookup table `(kind·key, value, kind)`, one argument per looked-up column, and the columns
 /// that feed it. Without functions the table has no value column.
@@ -96,20 +104,18 @@ pub struct LookupConfig {
     value: Option<Column<Fixed>>,
     kind: Column<Fixed>,
     columns: LookupColumns,
-    /// Rows every lookup argument checks: all but halo2's blinding rows, more than the circuit
-    /// assigns (`CircuitParams::usable_rows`).
-    checked_rows: usize,
 }
 
 #[derive(Clone, Debug)]
 enum LookupColumns {
     /// One gate column, looked up where its cells are: `kind` gives each row's kind ([`RANGE`],
-    /// [`WEIGHT`], [`FUNCTION`] or [`NO_LOOKUP`]), and `function` is 1 on the rows of function
+    /// [`WEIGHT`], a function's or [`NO_LOOKUP`]), and `function` is 1 on the rows of function
     /// keys, whose next row holds the function's value.
     InPlace { kind: Column<Fixed>, function: Option<Column<Fixed>> },
-    /// Cells copied to advice columns of their own. Range columns also take the weight lookups,
-    /// each with a fixed column that gives every row's kind.
-    Copied { range: Vec<(Column<Advice>, Column<Fixed>)>, function: Vec<[Column<Advice>; 2]> },
+    /// Cells copied to advice columns of their own, each column with a fixed column that gives
+    /// every row's kind. Range columns also take the weight lookups; function columns come in
+    /// (key, value) pairs.
+    Copied { range: Vec<(Column<Advice>, Column<Fixed>)>, function: Vec<([Column<Advice>; 2], Column<Fixed>)> },
 }
 
 impl LookupConfig {
@@ -165,24 +171,27 @@ impl LookupConfig {
                     (column, column_kind)
                 })
                 .collect();
+            // A row of kind 0 (unused) reads `(0, v, 0)`: the zero row, for the zero an unassigned
+            // value cell holds.
             let function = (0..params.lookup_columns)
                 .map(|_| {
-                    let columns = [advice(meta), advice(meta)];
+                    let (columns, column_kind) = ([advice(meta), advice(meta)], meta.fixed_column());
                     let value = value.expect("function lookups come with a value column");
                     meta.lookup_any("function", |m| {
                         let [k, v] = columns.map(|c| m.query_advice(c, Rotation::cur()));
+                        let row_kind = m.query_fixed(column_kind, Rotation::cur());
                         vec![
-                            (constant(FUNCTION) * k, m.query_fixed(key, Rotation::cur())),
+                            (row_kind.clone() * k, m.query_fixed(key, Rotation::cur())),
                             (v, m.query_fixed(value, Rotation::cur())),
-                            (constant(FUNCTION), m.query_fixed(kind, Rotation::cur())),
+                            (row_kind, m.query_fixed(kind, Rotation::cur())),
                         ]
                     });
-                    columns
+                    (columns, column_kind)
                 })
                 .collect();
             LookupColumns::Copied { range, function }
         };
-        Some(Self { key, value, kind, columns, checked_rows: 0 })
+        Some(Self { key, value, kind, columns })
     }
 
     /// The first column range checks are copied to, whose rows above the copies the Poseidon
@@ -205,7 +214,7 @@ pub struct ModelCircuit {
     pub table: Vec<[Fr; 3]>,
     pub range_lookups: Vec<AssignedValue<Fr>>,
     pub weight_lookups: Vec<AssignedValue<Fr>>,
-    pub lookups: Vec<[AssignedValue<Fr>; 2]>,
+    pub lookups: Vec<FunctionLookup>,
     pub hashes: Vec<HashJob>,
 }
 
@@ -291,13 +300,9 @@ impl Circuit<Fr> for ModelCircuit {
         // constants below the Poseidon region.
         let constants = [(); 3].map(|_| meta.fixed_column());
         let gate = GateConfig::configure(meta, &params.base, constants[1]);
-        let mut lookup = LookupConfig::configure(meta, &params, gate.columns[0], constants);
+        let lookup = LookupConfig::configure(meta, &params, gate.columns[0], constants);
         let shared = lookup.as_ref().and_then(LookupConfig::shared_column);
         let poseidon = PoseidonConfig::configure(meta, constants, shared);
-        if let Some(lookup) = &mut lookup {
-            // As halo2's prover counts them, with every query of the circuit configured.
-            lookup.checked_rows = (1 << params.base.k) - (meta.blinding_factors() + 1);
-        }
         // At degree 5 the permutation takes its columns three to a product instead of two, and
         // the quotient is still evaluated on the 4n-point domain of degree 4. A single column that
         // looks up in place is of degree 5 already.
@@ -376,7 +381,7 @@ impl Circuit<Fr> for ModelCircuit {
                         for cell in &self.weight_lookups {
                             mark(row(cell).ok_or(PlonkError::Synthesis)?, WEIGHT)?;
                         }
-                        for [key, value] in &self.lookups {
+                        for FunctionLookup { table, key, value } in &self.lookups {
                             let (key_row, value_row) = (row(key), row(value));
                             let (Some(key_row), Some(function)) = (key_row, function) else {
                                 return Err(PlonkError::Synthesis);
@@ -385,7 +390,7 @@ impl Circuit<Fr> for ModelCircuit {
                             if value_row != Some(key_row + 1) {
                                 return Err(PlonkError::Synthesis);
                             }
-                            mark(key_row, FUNCTION)?;
+                            mark(key_row, function_kind(*table))?;
                             raw_assign_fixed(&mut region, *function, key_row, Fr::ONE);
                         }
                         for (row, row_kind) in kinds {
@@ -400,22 +405,12 @@ impl Circuit<Fr> for ModelCircuit {
                             copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
                             raw_assign_fixed(&mut region, column_kind, n % rows, Fr::from(kind));
                         }
-                        for (n, pair) in self.lookups.iter().enumerate() {
-                            for (cell, column) in pair.iter().zip(function[n / rows]) {
+                        for (n, FunctionLookup { table, key, value }) in self.lookups.iter().enumerate() {
+                            let (columns, column_kind) = function[n / rows];
+                            for (cell, column) in [key, value].into_iter().zip(columns) {
                                 copy_advice(&mut region, *cell, column, n % rows, copies.as_deref_mut());
                             }
-                        }
-                        // Every checked row is looked up, and an empty one matches no function
-                        // row: the rows left in each column repeat the last (valid) pair.
-                        if let Some(last) = self.lookups.last() {
-                            for (n, columns) in function.iter().enumerate() {
-                                let filled = self.lookups.len().saturating_sub(n * rows).min(rows);
-                                for row in filled..lookup.checked_rows {
-                                    for (cell, column) in last.iter().zip(*columns) {
-                                        raw_assign_advice(&mut region, column, row, Value::known(*cell.value()));
-                                    }
-                                }
-                            }
+                            raw_assign_fixed(&mut region, column_kind, n % rows, Fr::from(function_kind(*table)));
                         }
                     }
                 }
@@ -423,29 +418,6 @@ impl Circuit<Fr> for ModelCircuit {
             },
         )
     }
-}
-
-/// The function rows of the lookup table of `model` at quantisation `q`: every function sampled
-/// on its domain.
-pub fn function_table(model: &Model, q: &Quantization) -> Result<Vec<[Fr; 2]>> {
-    let mut rows = vec![];
-    if model.graph.functions.is_empty() {
-        return Ok(rows);
-    }
-    let half = 1i128 << (q.table_bits - 1);
-    let xs: Vec<i128> = (-half..half).collect();
-    let floats: Vec<f32> = xs.iter().map(|&x| dequantize(x, q.scale) as f32).collect();
-    for table in 0..model.graph.functions.len() {
-        let ys = model.eval_function(table, &floats)?;
-        for (&x, y) in xs.iter().zip(ys) {
-            // Points where the function is undefined (NaN) or overflows are left out, so no proof
-            // can claim a value there.
-            if let Some(y) = quantize(y as f64, q.scale).filter(|y| y.unsigned_abs() < 1 << (q.bits - 1)) {
-                rows.push(table_row(table, x, y as i128));
-            }
-        }
-    }
-    Ok(rows)
 }
 
 /// A laid-out circuit with its public instances and outputs.
@@ -464,12 +436,13 @@ pub enum Shape<'a> {
 }
 
 /// The lookup table `(key, value, kind)`: the all-zero row, the range rows `[0, 2^lookup_bits)`,
-/// the weight rows `[-2^(weight_bits-1), 2^(weight_bits-1))` and `functions`.
-pub(crate) fn lookup_table(lookup_bits: usize, weight_bits: Option<u32>, functions: &[[Fr; 2]]) -> Vec<[Fr; 3]> {
+/// the weight rows `[-2^(weight_bits-1), 2^(weight_bits-1))` and the function rows `functions`
+/// ([`functions::FunctionTable::rows`]).
+pub(crate) fn lookup_table(lookup_bits: usize, weight_bits: Option<u32>, functions: &[[Fr; 3]]) -> Vec<[Fr; 3]> {
     let ranges = (0..1u64 << lookup_bits).map(|i| [Fr::from(i), Fr::ZERO, Fr::from(RANGE)]);
     let half = weight_bits.map_or(0, |w| 1i128 << (w - 1));
     let weights = (-half..half).map(|v| [to_field(v), Fr::ZERO, Fr::from(WEIGHT)]);
-    let functions = functions.iter().map(|&[k, v]| [k, v, Fr::from(FUNCTION)]);
+    let functions = functions.iter().copied();
     let zero = [Fr::ZERO, Fr::ZERO, Fr::from(NO_LOOKUP)];
     std::iter::once(zero).chain(ranges).chain(weights).chain(functions).collect()
 }
@@ -506,14 +479,14 @@ pub(crate) fn size_params(
 
 /// Lays `inference` out as a circuit. Fails if a value leaves its calibrated range.
 ///
-/// `functions` are the function rows of the lookup table ([`function_table`]); `None` where the
-/// table is not laid out again (proving).
+/// `functions` are the function rows of the lookup table ([`functions::FunctionTable::rows`]);
+/// `None` where the table is not laid out again (proving).
 pub fn build(
     stage: CircuitBuilderStage,
     shape: Shape,
     q: Quantization,
     inference: &Inference,
-    functions: Option<&[[Fr; 2]]>,
+    functions: Option<&[[Fr; 3]]>,
 ) -> Result<Built> {
     let (mut builder, lookup_bits, weight_bits) = match (&shape, stage) {
         (Shape::Fixed(params), _) => (
@@ -577,6 +550,16 @@ pub fn hash_rows(q: Quantization, inference: &Inference) -> Result<usize> {
 pub fn measure(scale: u32, inference: &Inference) -> Result<(chip::Ranges, Laid)> {
     let (chip, laid) = lay_out_witness(Quantization { scale, bits: 100, table_bits: 100 }, inference)?;
     Ok((chip.ranges, laid))
+}
+
+/// The commitment to a private input (quantised, at `q`) salted with `blinding`: the second
+/// public instance of its proofs.
+pub fn input_commitment(q: Quantization, inputs: &[Vec<i64>], blinding: Fr) -> Fr {
+    let mut builder = BaseCircuitBuilder::<Fr>::new(true);
+    let mut chip = FixedPointChip::new(8, None, q);
+    let values = inputs.iter().flatten().map(|&v| halo2_base::QuantumCell::Witness(to_field(v as i128))).collect();
+    let (_, commitment) = commit::commit(&mut chip, builder.main(0), values, |_| q.bits, Some(blinding));
+    *commitment.value()
 }
 
 /// Lays `inference` out for its witness alone, on a chip whose range checks bound nothing.

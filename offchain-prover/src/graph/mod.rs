@@ -94,14 +94,14 @@ impl Model {
         let function = &self.graph.functions[table];
         let xs: Vec<f32> = xs.iter().map(|x| x + function.addend).collect();
         let input = tvec![Tensor::from_shape(&[xs.len()], &xs).map_err(tract_err)?.into()];
-        let typed = self.typed()?;
+        // Only a function that is a node of the graph needs tract to load the model.
         let out = match function.op {
-            FunctionOp::Node(node) => typed.node(node).op.eval_out_of_plan(input),
+            FunctionOp::Node(node) => self.typed()?.node(node).op.eval_out_of_plan(input),
             FunctionOp::Exp => tract_onnx::tract_core::ops::math::exp().eval_out_of_plan(input),
             FunctionOp::Rsqrt => tract_onnx::tract_core::ops::math::rsqrt().eval_out_of_plan(input),
             FunctionOp::Sigmoid => tract_onnx::tract_core::ops::nn::sigmoid().eval_out_of_plan(input),
             FunctionOp::Tanh => tract_onnx::tract_core::ops::math::tanh().eval_out_of_plan(input),
-            FunctionOp::ScanBody { scan, node } => match typed.node(scan).op_as::<Scan>() {
+            FunctionOp::ScanBody { scan, node } => match self.typed()?.node(scan).op_as::<Scan>() {
                 Some(op) => op.body.node(node).op.eval_out_of_plan(input),
                 None => Ok(None),
             },

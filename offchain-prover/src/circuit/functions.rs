@@ -1,0 +1,83 @@
+//! The model's element-wise functions sampled on the lookup table's domain: the only values a
+//! function lookup may claim.
+//!
+//! They are evaluated once, in floats through tract, when a model is compiled, and stored with its
+//! artifacts. Key generation lays them out as the table's fixed rows and every prover reads its
+//! lookup values from the same file, so a machine whose float kernels round differently still
+//! proves what the keys commit to: nothing on the proving path evaluates a function.
+
+use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
+use serde::{Deserialize, Serialize};
+
+use super::function_kind;
+use crate::error::Result;
+use crate::graph::Model;
+use crate::quantize::{dequantize, quantize, to_field, Quantization};
+
+/// Each function's value at every input of the domain `[-2^(bits-1), 2^(bits-1))`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionTable {
+    /// Width of the domain, sign included: the quantisation's `table_bits`.
+    pub bits: u32,
+    /// Per function (in [`Graph::functions`](crate::graph::Graph) order), its quantised value at
+    /// each input of the domain in increasing order; `None` where the function is undefined (NaN)
+    /// or its value does not fit the circuit's width, so that no proof can claim a value there.
+    pub values: Vec<Vec<Option<i64>>>,
+}
+
+impl FunctionTable {
+    /// Samples every function of `model` on the domain of `q` (empty without functions).
+    pub fn sample(model: &Model, q: &Quantization) -> Result<Self> {
+        if model.graph.functions.is_empty() {
+            return Ok(Self::default());
+        }
+        let half = 1i128 << (q.table_bits - 1);
+        let floats: Vec<f32> = (-half..half).map(|x| dequantize(x, q.scale) as f32).collect();
+        let values = (0..model.graph.functions.len())
+            .map(|table| {
+                let ys = model.eval_function(table, &floats)?;
+                Ok(ys
+                    .into_iter()
+                    .map(|y| quantize(y as f64, q.scale).filter(|y| y.unsigned_abs() < 1 << (q.bits - 1)))
+                    .collect())
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { bits: q.table_bits, values })
+    }
+
+    /// `f_table(x)`, if `x` is in the domain and the function is defined there.
+    pub fn value(&self, table: usize, x: i128) -> Option<i64> {
+        let index = usize::try_from(x + (1i128 << self.bits.saturating_sub(1))).ok()?;
+        *self.values.get(table)?.get(index)?
+    }
+
+    /// The lookup table's function rows `(x, f(x), kind)`, every function's rows of its own kind.
+    pub fn rows(&self) -> Vec<[Fr; 3]> {
+        let half = 1i128 << self.bits.saturating_sub(1);
+        let mut rows = vec![];
+        for (table, ys) in self.values.iter().enumerate() {
+            let kind = Fr::from(function_kind(table));
+            let defined = (-half..).zip(ys).filter_map(|(x, y)| y.map(|y| (x, y)));
+            rows.extend(defined.map(|(x, y)| [to_field(x), to_field(y as i128), kind]));
+        }
+        rows
+    }
+
+    /// Why the table does not fit the model and its quantisation, if it does not: one function
+    /// each, sampled on the domain the settings declare.
+    pub fn mismatch(&self, model: &Model, q: &Quantization) -> Option<String> {
+        let functions = model.graph.functions.len();
+        let domain = if functions == 0 { Some(0) } else { 1usize.checked_shl(q.table_bits) };
+        let fits = self.values.len() == functions
+            && (functions == 0 || self.bits == q.table_bits)
+            && self.values.iter().all(|ys| Some(ys.len()) == domain);
+        (!fits).then(|| {
+            format!(
+                "{} functions sampled on 2^{} inputs; the model has {functions} on 2^{}",
+                self.values.len(),
+                self.bits,
+                q.table_bits
+            )
+        })
+    }
+}
