@@ -4,7 +4,11 @@
 use std::sync::OnceLock;
 
 use codec::Encode;
-use halo2_proofs::halo2curves::ff::PrimeField;
+use halo2_proofs::halo2curves::bn256::{Fq, Fq2, G2Affine};
+use halo2_proofs::halo2curves::ff::{Field, PrimeField};
+use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
+use halo2_proofs::halo2curves::group::GroupEncoding;
+use halo2_proofs::halo2curves::CurveAffine;
 use proptest::prelude::*;
 use zkml_primitives::{host, CircuitSettings, FieldBytes, VerifyError};
 use zkml_prover::proof::fr_from_hex;
@@ -80,6 +84,56 @@ fn a_real_proof_verifies_and_every_part_is_checked() {
     // Verdicts do not depend on what was verified before.
     assert_eq!(verify(c), Ok(()));
     assert_eq!(with(&|c| c.proof[10] ^= 1), Err(VerifyError::InvalidProof));
+}
+
+/// A point on G2's curve (the twist) outside the prime-order subgroup.
+fn outside_subgroup() -> G2Affine {
+    (1u64..)
+        .find_map(|i| {
+            let x = Fq2 { c0: Fq::from(i), c1: Fq::ONE };
+            let y = Option::<Fq2>::from((x.square() * x + G2Affine::b()).sqrt())?;
+            Option::from(G2Affine::from_xy(x, y))
+        })
+        .expect("half of all x are on the twist")
+}
+
+#[test]
+fn one_proof_key_and_parameters_have_one_encoding() {
+    let c = case();
+    let with = |f: &dyn Fn(&mut Case)| {
+        let mut changed = Case {
+            settings: c.settings.clone(),
+            vk: c.vk.clone(),
+            proof: c.proof.clone(),
+            instances: c.instances.clone(),
+            kzg: c.kzg.clone(),
+        };
+        f(&mut changed);
+        verify(&changed)
+    };
+    // The infinity flag on the proof's first point, which is not the identity (the decoder ignores
+    // the flag, and the transcript absorbs the point, not its bytes).
+    assert_eq!(c.proof[31] & 0x80, 0);
+    assert_eq!(with(&|c| c.proof[31] |= 0x80), Err(VerifyError::InvalidProof));
+    // The same on the KZG parameters' G1 generator, and the identity with its sign bit for it.
+    assert_eq!(with(&|c| c.kzg[31] |= 0x80), Err(VerifyError::MalformedKzgParams));
+    let signed_identity = |c: &mut Case| {
+        c.kzg[..32].fill(0);
+        c.kzg[31] = 0xc0;
+    };
+    assert_eq!(with(&signed_identity), Err(VerifyError::MalformedKzgParams));
+    // s·G2 on the curve but outside the subgroup; G2 the identity.
+    let outside = outside_subgroup().to_bytes();
+    assert_eq!(with(&|c| c.kzg[96..].copy_from_slice(outside.as_ref())), Err(VerifyError::MalformedKzgParams));
+    let identity = G2Affine::identity().to_bytes();
+    assert_eq!(with(&|c| c.kzg[32..96].copy_from_slice(identity.as_ref())), Err(VerifyError::MalformedKzgParams));
+    // A vk coordinate (raw Montgomery limbs) at or above the modulus.
+    let unreduced = |c: &mut Case| {
+        let at = c.vk.len() - 64;
+        c.vk[at..at + 32].fill(0xff);
+    };
+    assert_eq!(with(&unreduced), Err(VerifyError::MalformedVerifyingKey));
+    assert_eq!(verify(c), Ok(()));
 }
 
 #[test]

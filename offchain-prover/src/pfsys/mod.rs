@@ -2,6 +2,7 @@
 //! verifier can check the same proofs.
 
 pub mod srs;
+mod transcript;
 mod vk;
 
 pub use vk::{vk_from_bytes, vk_to_bytes};
@@ -14,9 +15,7 @@ use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use halo2_base::halo2_proofs::poly::kzg::commitment::{KZGCommitmentScheme, ParamsKZG};
 use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_base::halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_base::halo2_proofs::transcript::{
-    Challenge255, Keccak256Read, Keccak256Write, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_base::halo2_proofs::transcript::{Challenge255, Keccak256Write, TranscriptWriterBuffer};
 use halo2_base::halo2_proofs::SerdeFormat;
 use rand_chacha::rand_core::SeedableRng;
 use serde::Serialize;
@@ -90,17 +89,22 @@ fn verifier_thread() -> Option<&'static rayon::ThreadPool> {
     .as_ref()
 }
 
+/// Reads every point and scalar in its canonical encoding only ([`transcript::CanonicalRead`]):
+/// with halo2's own reader one proof has several byte strings.
 fn verify_here(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
     let mut rest = proof;
-    let mut transcript = Keccak256Read::<_, G1Affine, Challenge255<_>>::init(&mut rest);
-    verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
+    let mut transcript = transcript::CanonicalRead::new(&mut rest);
+    let verdict = verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
         params.verifier_params(),
         vk,
         SingleStrategy::new(params),
         &[&[instances]],
         &mut transcript,
-    )
-    .map_err(|e| Error::InvalidProof(e.to_string()))?;
+    );
+    if let Some(refused) = transcript.refused() {
+        return Err(Error::InvalidProof(refused.into()));
+    }
+    verdict.map_err(|e| Error::InvalidProof(e.to_string()))?;
     match rest.len() {
         0 => Ok(()),
         trailing => Err(Error::TrailingProofBytes(trailing)),
@@ -173,4 +177,93 @@ pub fn pk_to_bytes(pk: &ProvingKey<G1Affine>) -> Vec<u8> {
 
 pub fn pk_from_bytes(bytes: &[u8], params: &CircuitParams) -> std::io::Result<ProvingKey<G1Affine>> {
     ProvingKey::from_bytes::<ModelCircuit>(bytes, KEY_FORMAT, params.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifacts::Visibility;
+    use halo2_base::halo2_proofs::halo2curves::ff::{Field, PrimeField};
+
+    struct Case {
+        params: ParamsKZG<Bn256>,
+        vk: VerifyingKey<G1Affine>,
+        vk_bytes: Vec<u8>,
+        circuit: CircuitParams,
+        proof: Vec<u8>,
+        instances: Vec<Fr>,
+    }
+
+    /// 1l_mlp from the corpus, compiled, keyed with the development SRS and proved once.
+    fn case() -> Case {
+        let corpus = crate::corpus::model("1l_mlp");
+        let dir = tempfile::tempdir().unwrap();
+        let input = crate::InputData::load(&corpus.join("input.json")).unwrap();
+        crate::compile(&corpus.join("network.onnx"), &input, dir.path()).unwrap();
+        let settings = crate::setup(dir.path(), crate::SrsSource::Dev).unwrap();
+        let file = crate::prove(dir.path(), &input, Fr::from(0x1234), Visibility::Public).unwrap();
+        let circuit = settings.variant(Visibility::Public).circuit.clone();
+        let vk_bytes = std::fs::read(dir.path().join("public.vk")).unwrap();
+        let kzg = std::fs::read(dir.path().join("kzg.vparams")).unwrap();
+        Case {
+            params: srs::VerifierParams::from_bytes(&kzg).unwrap().for_circuit(circuit.k()),
+            vk: vk_from_bytes(&vk_bytes, &circuit).unwrap(),
+            vk_bytes,
+            circuit,
+            proof: file.proof_bytes().unwrap(),
+            instances: file.instances().unwrap(),
+        }
+    }
+
+    /// `a + b` as 256-bit little-endian integers, if it fits.
+    fn add_le(a: [u8; 32], b: [u8; 32]) -> Option<[u8; 32]> {
+        let mut sum = [0; 32];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let s = u16::from(a[i]) + u16::from(b[i]) + carry;
+            sum[i] = s as u8;
+            carry = s >> 8;
+        }
+        (carry == 0).then_some(sum)
+    }
+
+    #[test]
+    fn proofs_are_read_in_their_canonical_encoding_only() {
+        let c = case();
+        let verify = |proof: &[u8]| verify(&c.params, &c.vk, proof, &c.instances);
+        assert!(verify(&c.proof).is_ok());
+        let refused_at = |proof: &[u8], offset: usize| match verify(proof) {
+            Err(Error::InvalidProof(reason)) => {
+                assert!(reason.contains("non-canonical"), "{reason}");
+                assert!(reason.contains(&format!("byte offset {offset}")), "{reason}");
+            }
+            other => panic!("a non-canonical proof gave {other:?}"),
+        };
+
+        // The infinity flag on the first advice commitment, which is not the identity: the
+        // decoder ignores the flag, so the same point (and transcript) had a second encoding.
+        assert_eq!(c.proof[31] & 0x80, 0);
+        let mut flagged = c.proof.clone();
+        flagged[31] |= 0x80;
+        refused_at(&flagged, 0);
+        // The same on SHPLONK's last opening point, read by the multi-opening verifier.
+        let last = c.proof.len() - 32;
+        let mut flagged = c.proof.clone();
+        flagged[last + 31] |= 0x80;
+        refused_at(&flagged, last);
+
+        // The last evaluation (just before the two opening points) plus the modulus.
+        let at = c.proof.len() - 96;
+        let scalar: [u8; 32] = c.proof[at..at + 32].try_into().unwrap();
+        let modulus_minus_one = (-Fr::ONE).to_repr();
+        let plus_modulus = add_le(add_le(scalar, modulus_minus_one).unwrap(), Fr::ONE.to_repr()).unwrap();
+        let mut unreduced = c.proof.clone();
+        unreduced[at..at + 32].copy_from_slice(&plus_modulus);
+        refused_at(&unreduced, at);
+
+        // Untouched, it still verifies, and so does its key read again.
+        assert!(verify(&c.proof).is_ok());
+        let vk = vk_from_bytes(&c.vk_bytes, &c.circuit).unwrap();
+        assert_eq!(vk_to_bytes(&vk), c.vk_bytes);
+    }
 }

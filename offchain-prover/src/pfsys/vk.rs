@@ -29,8 +29,9 @@ pub fn vk_to_bytes(vk: &VerifyingKey<G1Affine>) -> Vec<u8> {
 /// Reads a verifying key of `params`' circuit, in halo2's encoding, for checking proofs only: its
 /// domain has no FFT data, so it cannot make a proving key. The raw format checks only that
 /// coordinates are below the modulus, so every commitment is checked to lie on the curve here.
-pub fn vk_from_bytes(mut bytes: &[u8], params: &CircuitParams) -> io::Result<VerifyingKey<G1Affine>> {
-    let reader = &mut bytes;
+/// Only the key's canonical encoding is read, so that one key has one byte string (and hash).
+pub fn vk_from_bytes(bytes: &[u8], params: &CircuitParams) -> io::Result<VerifyingKey<G1Affine>> {
+    let reader = &mut &bytes[..];
     if read_array::<1>(reader)? != [VK_VERSION] {
         return Err(invalid("unexpected version byte"));
     }
@@ -58,7 +59,13 @@ pub fn vk_from_bytes(mut bytes: &[u8], params: &CircuitParams) -> io::Result<Ver
         return Err(invalid("trailing bytes after the key"));
     }
     let permutation = permutation::VerifyingKey::from_commitments(sigmas);
-    Ok(VerifyingKey::from_parts(domain, fixed, permutation, cs, vec![], false))
+    let vk = VerifyingKey::from_parts(domain, fixed, permutation, cs, vec![], false);
+    // Every field above is read exactly and raw coordinates below the modulus are unique, so
+    // this holds today; it keeps holding whatever halo2 reads or writes in future.
+    if vk_to_bytes(&vk) != bytes {
+        return Err(invalid("the key is not in its canonical encoding"));
+    }
+    Ok(vk)
 }
 
 fn read_array<const N: usize>(reader: &mut &[u8]) -> io::Result<[u8; N]> {

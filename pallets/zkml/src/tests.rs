@@ -466,6 +466,31 @@ fn verifier_params_are_governed_and_checked() {
 }
 
 #[test]
+fn verifier_params_with_g2_outside_the_subgroup_are_refused() {
+    use halo2_proofs::halo2curves::bn256::{Fq, Fq2, G2Affine};
+    use halo2_proofs::halo2curves::ff::Field;
+    use halo2_proofs::halo2curves::group::GroupEncoding;
+    use halo2_proofs::halo2curves::CurveAffine;
+    // A point on G2's curve (the twist) that is not in its prime-order subgroup.
+    let outside = (1u64..)
+        .find_map(|i| {
+            let x = Fq2 { c0: Fq::from(i), c1: Fq::ONE };
+            let y = Option::<Fq2>::from((x.square() * x + G2Affine::b()).sqrt())?;
+            Option::<G2Affine>::from(G2Affine::from_xy(x, y))
+        })
+        .expect("half of all x are on the twist");
+    new_test_ext().execute_with(|| {
+        // Genesis set the valid ones.
+        for range in [32..96, 96..160] {
+            let mut params = artifacts().kzg_params.clone();
+            params[range].copy_from_slice(outside.to_bytes().as_ref());
+            assert_noop!(Zkml::set_verifier_params(root(), bounded(&params)), Error::<Test>::MalformedVerifierParams);
+        }
+        assert_eq!(crate::VerifierParams::<Test>::get().map(|p| p.into_inner()), Some(artifacts().kzg_params.clone()));
+    });
+}
+
+#[test]
 fn pending_requests_page_through_a_model() {
     new_test_ext().execute_with(|| {
         let model = register(InputVisibility::Public);
