@@ -48,21 +48,24 @@ fn verify(c: &Case) -> Result<(), VerifyError> {
     host::verify_halo2(&c.settings, &c.vk, &c.proof, &c.instances, &c.kzg)
 }
 
+/// The verdict on `c` changed by `f`.
+fn verify_changed(c: &Case, f: &dyn Fn(&mut Case)) -> Result<(), VerifyError> {
+    let mut changed = Case {
+        settings: c.settings.clone(),
+        vk: c.vk.clone(),
+        proof: c.proof.clone(),
+        instances: c.instances.clone(),
+        kzg: c.kzg.clone(),
+    };
+    f(&mut changed);
+    verify(&changed)
+}
+
 #[test]
 fn a_real_proof_verifies_and_every_part_is_checked() {
     let c = case();
     assert_eq!(verify(c), Ok(()));
-    let with = |f: &dyn Fn(&mut Case)| {
-        let mut changed = Case {
-            settings: c.settings.clone(),
-            vk: c.vk.clone(),
-            proof: c.proof.clone(),
-            instances: c.instances.clone(),
-            kzg: c.kzg.clone(),
-        };
-        f(&mut changed);
-        verify(&changed)
-    };
+    let with = |f: &dyn Fn(&mut Case)| verify_changed(c, f);
     assert_eq!(with(&|c| c.proof[10] ^= 1), Err(VerifyError::InvalidProof));
     assert_eq!(with(&|c| c.proof.push(0)), Err(VerifyError::TrailingProofBytes));
     assert_eq!(with(&|c| c.proof.truncate(100)), Err(VerifyError::InvalidProof));
@@ -100,17 +103,7 @@ fn outside_subgroup() -> G2Affine {
 #[test]
 fn one_proof_key_and_parameters_have_one_encoding() {
     let c = case();
-    let with = |f: &dyn Fn(&mut Case)| {
-        let mut changed = Case {
-            settings: c.settings.clone(),
-            vk: c.vk.clone(),
-            proof: c.proof.clone(),
-            instances: c.instances.clone(),
-            kzg: c.kzg.clone(),
-        };
-        f(&mut changed);
-        verify(&changed)
-    };
+    let with = |f: &dyn Fn(&mut Case)| verify_changed(c, f);
     // The infinity flag on the proof's first point, which is not the identity (the decoder ignores
     // the flag, and the transcript absorbs the point, not its bytes).
     assert_eq!(c.proof[31] & 0x80, 0);
