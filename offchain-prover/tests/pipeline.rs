@@ -215,6 +215,23 @@ fn bad_inputs_fail_with_clear_errors() {
     assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. })));
 }
 
+#[test]
+fn artifacts_of_another_settings_version_are_refused_with_both_versions() {
+    // Artifacts compiled before the circuit changed would prove nothing this verifier checks.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(artifacts("1l_mlp").join("settings.json")).unwrap()).unwrap();
+    let current = zkml_prover::artifacts::SETTINGS_VERSION;
+    settings["version"] = (current - 1).into();
+    std::fs::write(tmp.path().join("settings.json"), settings.to_string()).unwrap();
+    match prove(tmp.path(), &input("1l_mlp"), fr_from_hex("0x1").unwrap(), Visibility::Public) {
+        Err(Error::CorruptArtifact { what: "settings", reason, .. }) => {
+            assert_eq!(reason, format!("version {} (this prover reads version {current})", current - 1));
+        }
+        other => panic!("{:?}", other.map(|p| p.proof)),
+    }
+}
+
 /// nanoGPT's matrix products pass 2^26 advice cells, far more than a machine could prove: its
 /// compilation stops at the node that crosses the bound (in about 40 s and 6 GB) instead of
 /// laying out a 2^26-row circuit in 22 GB.
