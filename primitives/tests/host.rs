@@ -4,11 +4,10 @@
 use std::sync::OnceLock;
 
 use codec::Encode;
-use halo2_proofs::halo2curves::bn256::{Fq, Fq2, G2Affine};
-use halo2_proofs::halo2curves::ff::{Field, PrimeField};
+use halo2_proofs::halo2curves::bn256::G2Affine;
+use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_proofs::halo2curves::group::GroupEncoding;
-use halo2_proofs::halo2curves::CurveAffine;
 use proptest::prelude::*;
 use zkml_primitives::{host, CircuitSettings, FieldBytes, VerifyError};
 use zkml_prover::proof::fr_from_hex;
@@ -89,17 +88,6 @@ fn a_real_proof_verifies_and_every_part_is_checked() {
     assert_eq!(with(&|c| c.proof[10] ^= 1), Err(VerifyError::InvalidProof));
 }
 
-/// A point on G2's curve (the twist) outside the prime-order subgroup.
-fn outside_subgroup() -> G2Affine {
-    (1u64..)
-        .find_map(|i| {
-            let x = Fq2 { c0: Fq::from(i), c1: Fq::ONE };
-            let y = Option::<Fq2>::from((x.square() * x + G2Affine::b()).sqrt())?;
-            Option::from(G2Affine::from_xy(x, y))
-        })
-        .expect("half of all x are on the twist")
-}
-
 #[test]
 fn one_proof_key_and_parameters_have_one_encoding() {
     let c = case();
@@ -116,7 +104,7 @@ fn one_proof_key_and_parameters_have_one_encoding() {
     };
     assert_eq!(with(&signed_identity), Err(VerifyError::MalformedKzgParams));
     // s·G2 on the curve but outside the subgroup; G2 the identity.
-    let outside = outside_subgroup().to_bytes();
+    let outside = zkml_prover::pfsys::srs::g2_outside_subgroup().to_bytes();
     assert_eq!(with(&|c| c.kzg[96..].copy_from_slice(outside.as_ref())), Err(VerifyError::MalformedKzgParams));
     let identity = G2Affine::identity().to_bytes();
     assert_eq!(with(&|c| c.kzg[32..96].copy_from_slice(identity.as_ref())), Err(VerifyError::MalformedKzgParams));

@@ -161,25 +161,28 @@ fn g2_point(bytes: &[u8], name: &'static str) -> Result<G2Affine, MalformedVerif
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A point on G2's curve, the twist y² = x³ + b', outside its prime-order subgroup: the first
+/// x = i + u with a square right-hand side (the twist's cofactor is about 2^254, so the subgroup
+/// is never hit). For the tests of the checks that must refuse it, in this crate and others.
+#[doc(hidden)]
+pub fn g2_outside_subgroup() -> G2Affine {
     use halo2_base::halo2_proofs::halo2curves::bn256::Fq2;
     use halo2_base::halo2_proofs::halo2curves::ff::Field;
     use halo2_base::halo2_proofs::halo2curves::CurveAffine;
-    use MalformedVerifierParams::*;
+    (1u64..)
+        .find_map(|i| {
+            let x = Fq2 { c0: Fq::from(i), c1: Fq::ONE };
+            let y = Option::<Fq2>::from((x.square() * x + G2Affine::b()).sqrt())?;
+            Option::from(G2Affine::from_xy(x, y))
+        })
+        .expect("half of all x are on the twist")
+}
 
-    /// A point on the twist y² = x³ + b' whose order is not r: the first x = i + u with a square
-    /// right-hand side (the twist's cofactor is about 2^254, so the subgroup is never hit).
-    fn outside_subgroup() -> G2Affine {
-        (1u64..)
-            .find_map(|i| {
-                let x = Fq2 { c0: Fq::from(i), c1: Fq::ONE };
-                let y = Option::<Fq2>::from((x.square() * x + G2Affine::b()).sqrt())?;
-                Option::from(G2Affine::from_xy(x, y))
-            })
-            .expect("half of all x are on the twist")
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_base::halo2_proofs::halo2curves::CurveAffine;
+    use MalformedVerifierParams::*;
 
     fn dev_params() -> VerifierParams {
         VerifierParams::from_srs(&dev_srs(1))
@@ -190,7 +193,7 @@ mod tests {
         let p = dev_params();
         assert!(bool::from(G2::from(p.g2).is_torsion_free()));
         assert!(bool::from(G2::from(p.s_g2).is_torsion_free()));
-        let outside = outside_subgroup();
+        let outside = g2_outside_subgroup();
         assert!(bool::from(outside.is_on_curve()));
         assert!(!bool::from(G2::from(outside).is_torsion_free()));
         // Its multiple by the cofactor is in the subgroup.
@@ -208,7 +211,7 @@ mod tests {
     #[test]
     fn g2_points_outside_the_subgroup_are_refused() {
         let p = dev_params();
-        let outside = outside_subgroup();
+        let outside = g2_outside_subgroup();
         assert_eq!(
             VerifierParams::parse(&VerifierParams { s_g2: outside, ..p }.to_bytes()),
             Err(OutsideSubgroup("s·G2"))

@@ -467,18 +467,8 @@ fn verifier_params_are_governed_and_checked() {
 
 #[test]
 fn verifier_params_with_g2_outside_the_subgroup_are_refused() {
-    use halo2_proofs::halo2curves::bn256::{Fq, Fq2, G2Affine};
-    use halo2_proofs::halo2curves::ff::Field;
     use halo2_proofs::halo2curves::group::GroupEncoding;
-    use halo2_proofs::halo2curves::CurveAffine;
-    // A point on G2's curve (the twist) that is not in its prime-order subgroup.
-    let outside = (1u64..)
-        .find_map(|i| {
-            let x = Fq2 { c0: Fq::from(i), c1: Fq::ONE };
-            let y = Option::<Fq2>::from((x.square() * x + G2Affine::b()).sqrt())?;
-            Option::<G2Affine>::from(G2Affine::from_xy(x, y))
-        })
-        .expect("half of all x are on the twist");
+    let outside = zkml_prover::pfsys::srs::g2_outside_subgroup();
     new_test_ext().execute_with(|| {
         // Genesis set the valid ones.
         for range in [32..96, 96..160] {
