@@ -151,12 +151,7 @@ impl ArtifactDir {
 
     pub fn load_settings(&self) -> Result<Settings> {
         let path = self.settings();
-        let bytes = read_limited(&path, "settings", MAX_SETTINGS_BYTES)?;
-        let settings: Settings = serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
-            what: "settings",
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let settings: Settings = read_json(&path, "settings", MAX_SETTINGS_BYTES)?;
         if settings.version != SETTINGS_VERSION {
             return Err(Error::CorruptArtifact {
                 what: "settings",
@@ -172,23 +167,11 @@ impl ArtifactDir {
     }
 
     pub fn load_graph(&self) -> Result<Graph> {
-        let path = self.graph();
-        let bytes = read_limited(&path, "lowered graph", MAX_GRAPH_BYTES)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
-            what: "lowered graph",
-            path,
-            reason: e.to_string(),
-        })
+        read_json(&self.graph(), "lowered graph", MAX_GRAPH_BYTES)
     }
 
     pub fn load_functions(&self) -> Result<FunctionTable> {
-        let path = self.functions();
-        let bytes = read_limited(&path, "function table", MAX_GRAPH_BYTES)?;
-        serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
-            what: "function table",
-            path,
-            reason: e.to_string(),
-        })
+        read_json(&self.functions(), "function table", MAX_GRAPH_BYTES)
     }
 
     pub fn save_functions(&self, functions: &FunctionTable) -> Result<()> {
@@ -201,6 +184,16 @@ impl ArtifactDir {
         let path = self.graph();
         std::fs::write(&path, serde_json::to_vec(graph).expect("graphs serialise to JSON")).map_err(Error::io(path))
     }
+}
+
+/// Reads the JSON artifact `what` at `path`, of at most `limit` bytes.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str, limit: u64) -> Result<T> {
+    let bytes = read_limited(path, what, limit)?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::CorruptArtifact {
+        what,
+        path: path.into(),
+        reason: e.to_string(),
+    })
 }
 
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
