@@ -387,7 +387,7 @@ impl Compiled {
         // and mock proving need it laid out again.
         let functions = match stage {
             CircuitBuilderStage::Prover => None,
-            _ => Some(self.table()?),
+            _ => Some(self.table()),
         };
         build(stage, shape, q, &inference, functions)
     }
@@ -398,8 +398,8 @@ impl Compiled {
     }
 
     /// The function rows of the lookup table.
-    fn table(&self) -> Result<&[[Fr; 3]]> {
-        Ok(self.table.get_or_init(|| self.functions.rows()))
+    fn table(&self) -> &[[Fr; 3]] {
+        self.table.get_or_init(|| self.functions.rows())
     }
 
     /// The SRS of `visibility`'s circuit, stored at its size so that proving never downsizes.

@@ -53,14 +53,18 @@ impl FunctionTable {
 
     /// The lookup table's function rows `(x, f(x), kind)`, every function's rows of its own kind.
     pub fn rows(&self) -> Vec<[Fr; 3]> {
-        let half = 1i128 << self.bits.saturating_sub(1);
         let mut rows = vec![];
-        for (table, ys) in self.values.iter().enumerate() {
+        for table in 0..self.values.len() {
             let kind = Fr::from(function_kind(table));
-            let defined = (-half..).zip(ys).filter_map(|(x, y)| y.map(|y| (x, y)));
-            rows.extend(defined.map(|(x, y)| [to_field(x), to_field(y as i128), kind]));
+            rows.extend(self.points(table).map(|(x, y)| [to_field(x), to_field(y as i128), kind]));
         }
         rows
+    }
+
+    /// The points `(x, f_table(x))` of the domain where function `table` is defined, in order.
+    pub fn points(&self, table: usize) -> impl Iterator<Item = (i128, i64)> + '_ {
+        let half = 1i128 << self.bits.saturating_sub(1);
+        (-half..).zip(&self.values[table]).filter_map(|(x, y)| y.map(|y| (x, y)))
     }
 
     /// Why the table does not fit the model and its quantisation, if it does not: one function

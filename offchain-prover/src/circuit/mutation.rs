@@ -271,11 +271,7 @@ fn apply(circuit: &mut ModelCircuit, mutation: Mutation, functions: &FunctionTab
 /// A row `(x, f(x))` of function `table` with another `x` than `key`, or `(key + 1, 0)` where the
 /// function has no other row.
 fn another_row(functions: &FunctionTable, table: usize, key: Fr, rng: &mut impl RngCore) -> (Fr, Fr) {
-    let half = 1i128 << functions.bits.saturating_sub(1);
-    let rows: Vec<(Fr, Fr)> = (-half..)
-        .zip(&functions.values[table])
-        .filter_map(|(x, y)| y.map(|y| (to_field(x), to_field(y as i128))))
-        .collect();
+    let rows: Vec<(Fr, Fr)> = functions.points(table).map(|(x, y)| (to_field(x), to_field(y as i128))).collect();
     if rows.len() < 2 {
         return (key + Fr::ONE, Fr::ZERO);
     }
