@@ -3,10 +3,12 @@
 //! and pqcrypto-falcon.
 //!
 //! Both functions return a verdict for any bytes. Inputs are bounds-checked before anything is
-//! configured, and the halo2 calls run under `catch_unwind` as a last line of defence: a panic
+//! configured, and the halo2 calls run on an [`UnwindingPool`] as a last line of defence: a panic
 //! deep in a dependency becomes a rejection, which is as deterministic as the panic itself.
 
+use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::halo2curves::ff::PrimeField;
@@ -76,8 +78,41 @@ fn verifier(settings: &[u8], vk: &[u8], kzg_params: &[u8]) -> Result<Verifier, V
     Ok(Verifier { vk, params: kzg.for_circuit(settings.k), settings })
 }
 
-/// See [`crate::zkml::verify_halo2`].
+/// See [`crate::zkml::verify_halo2`]. Runs on the verifier's thread ([`verifier_pool`]); a panic
+/// there, outside the key's parsing, rejects the proof.
 pub fn verify_halo2(
+    settings: &[u8],
+    vk: &[u8],
+    proof: &[u8],
+    instances: &[FieldBytes],
+    kzg_params: &[u8],
+) -> Result<(), VerifyError> {
+    let check = || verify_halo2_here(settings, vk, proof, instances, kzg_params);
+    let verdict = match verifier_pool() {
+        Some(pool) => pool.run(check),
+        // The OS refused the thread: the verdict is the same on this one (the executor's thread,
+        // on which panics unwind), but halo2's parallel steps go to rayon's global pool.
+        None => Panicked::catch(check),
+    };
+    verdict.unwrap_or(Err(VerifyError::InvalidProof))
+}
+
+/// The thread every proof check runs on (checks from several threads take turns). halo2's
+/// verifier splits steps of a few dozen points or scalars over rayon's workers, and waking them
+/// costs more than it saves: on one thread 4l_relu_conv_fc's check takes 6.3 ms instead of 7.8.
+/// It also takes the time its on-chain weight was measured at, however busy the node's cores are.
+/// `None` while the OS refuses the thread; a later call asks again.
+fn verifier_pool() -> Option<&'static UnwindingPool> {
+    static POOL: OnceLock<UnwindingPool> = OnceLock::new();
+    if let Some(pool) = POOL.get() {
+        return Some(pool);
+    }
+    // Two first calls may both build one; the loser's is dropped.
+    let pool = UnwindingPool::new("zkml-verifier", 1).ok()?;
+    Some(POOL.get_or_init(|| pool))
+}
+
+fn verify_halo2_here(
     settings: &[u8],
     vk: &[u8],
     proof: &[u8],
@@ -92,11 +127,10 @@ pub fn verify_halo2(
         .iter()
         .map(|bytes| Option::from(Fr::from_repr(*bytes)).ok_or(VerifyError::MalformedInstance))
         .collect::<Result<Vec<_>, _>>()?;
-    let verdict = catch_unwind(AssertUnwindSafe(|| pfsys::verify(&verifier.params, &verifier.vk, proof, &instances)));
-    match verdict {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(zkml_prover::Error::TrailingProofBytes(_))) => Err(VerifyError::TrailingProofBytes),
-        Ok(Err(_)) | Err(_) => Err(VerifyError::InvalidProof),
+    match pfsys::verify(&verifier.params, &verifier.vk, proof, &instances) {
+        Ok(()) => Ok(()),
+        Err(zkml_prover::Error::TrailingProofBytes(_)) => Err(VerifyError::TrailingProofBytes),
+        Err(_) => Err(VerifyError::InvalidProof),
     }
 }
 
@@ -109,4 +143,66 @@ pub fn falcon512_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> 
         return false;
     };
     falcon512::verify_detached_signature(&signature, message, &public_key).is_ok()
+}
+
+/// A rayon thread pool on which a panic is an error of the call that caused it, not the end of
+/// the node: sc-cli's panic hook (`sp_panic_handler::set`) ends the process when a thread without
+/// an [`sp_panic_handler::AbortGuard`] panics, and rayon's workers, the global pool's included,
+/// have none. Every thread of this pool unwinds for its whole life, so a panic in a closure given
+/// to [`UnwindingPool::run`], or in any parallel iterator it starts (which runs on the same pool),
+/// comes back as [`Panicked`].
+pub struct UnwindingPool {
+    pool: rayon::ThreadPool,
+}
+
+impl UnwindingPool {
+    /// `threads` threads named `NAME-INDEX`; 0 takes rayon's default (`RAYON_NUM_THREADS`, or
+    /// one per CPU).
+    pub fn new(name: &str, threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
+        let name = name.to_owned();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(move |index| format!("{name}-{index}"))
+            // The guard restores the abort flag when dropped, so it must never be: it covers the
+            // thread until the thread ends.
+            .start_handler(|_| std::mem::forget(sp_panic_handler::AbortGuard::force_unwind()))
+            .build()?;
+        Ok(Self { pool })
+    }
+
+    /// Runs `f` on the pool, the calling thread waiting, and returns its result or the panic
+    /// that ended it. Whatever `f` borrowed mutably may be left half-updated by a panic: callers
+    /// discard it.
+    pub fn run<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T, Panicked> {
+        self.pool.install(|| Panicked::catch(f))
+    }
+}
+
+/// A panic caught by [`UnwindingPool::run`], with its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Panicked(pub String);
+
+impl Panicked {
+    /// Runs `f` on this thread, catching a panic; whether the panic hook lets it unwind is the
+    /// thread's affair.
+    fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Panicked> {
+        catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Panicked(panic_message(payload.as_ref())))
+    }
+}
+
+impl core::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "panicked: {}", self.0)
+    }
+}
+
+impl std::error::Error for Panicked {}
+
+/// The message of a `panic!` (a `&str` or a formatted `String`), as the panic hook reads it.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (payload.downcast_ref::<&'static str>(), payload.downcast_ref::<String>()) {
+        (Some(message), _) => (*message).to_owned(),
+        (None, Some(message)) => message.clone(),
+        (None, None) => "a panic without a message".to_owned(),
+    }
 }

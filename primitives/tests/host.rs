@@ -1,51 +1,15 @@
 //! The host functions against real artifacts and arbitrary bytes: a valid proof verifies, and no
 //! input, random or mutated, makes them panic or accept something else.
 
-use std::sync::OnceLock;
+mod common;
 
 use codec::Encode;
+use common::{case, verify, Case};
 use halo2_proofs::halo2curves::bn256::G2Affine;
-use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
 use halo2_proofs::halo2curves::group::GroupEncoding;
 use proptest::prelude::*;
-use zkml_primitives::{host, CircuitSettings, FieldBytes, VerifyError};
-use zkml_prover::proof::fr_from_hex;
-use zkml_prover::{InputData, Visibility};
-
-struct Case {
-    settings: Vec<u8>,
-    vk: Vec<u8>,
-    proof: Vec<u8>,
-    instances: Vec<FieldBytes>,
-    kzg: Vec<u8>,
-}
-
-/// 1l_mlp from the corpus, compiled, keyed with the development SRS and proved once.
-fn case() -> &'static Case {
-    static CASE: OnceLock<Case> = OnceLock::new();
-    CASE.get_or_init(|| {
-        let corpus = zkml_prover::corpus::model("1l_mlp");
-        let dir = tempfile::tempdir().unwrap().keep();
-        let input = InputData::load(&corpus.join("input.json")).unwrap();
-        zkml_prover::compile(&corpus.join("network.onnx"), &input, &dir).unwrap();
-        let settings = zkml_prover::setup(&dir, zkml_prover::SrsSource::Dev).unwrap();
-        let binding = fr_from_hex("0x1234").unwrap();
-        let file = zkml_prover::prove(&dir, &input, binding, Visibility::Public).unwrap();
-        let variant = settings.variant(Visibility::Public);
-        Case {
-            settings: CircuitSettings::from_params(&variant.circuit, variant.num_instances).encode(),
-            vk: std::fs::read(dir.join("public.vk")).unwrap(),
-            proof: file.proof_bytes().unwrap(),
-            instances: file.instances().unwrap().iter().map(|f| f.to_repr()).collect(),
-            kzg: std::fs::read(dir.join("kzg.vparams")).unwrap(),
-        }
-    })
-}
-
-fn verify(c: &Case) -> Result<(), VerifyError> {
-    host::verify_halo2(&c.settings, &c.vk, &c.proof, &c.instances, &c.kzg)
-}
+use zkml_primitives::{host, CircuitSettings, VerifyError};
 
 /// The verdict on `c` changed by `f`.
 fn verify_changed(c: &Case, f: &dyn Fn(&mut Case)) -> Result<(), VerifyError> {

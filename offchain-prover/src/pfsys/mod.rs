@@ -68,30 +68,14 @@ pub fn prove(
 }
 
 /// Verifies `proof` for `instances` against `vk`. A proof must be exactly the transcript: trailing
-/// bytes would give one proof many encodings.
+/// bytes would give one proof many encodings. Every point and scalar is read in its canonical
+/// encoding only ([`transcript::CanonicalRead`]): with halo2's own reader one proof has several
+/// byte strings.
+///
+/// The check runs on the calling thread, its parallel steps on the caller's rayon pool: the
+/// node's host function (`zkml_primitives::host`) picks one thread, on which a panic unwinds, and
+/// on which its weights were measured.
 pub fn verify(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
-    match verifier_thread() {
-        Some(thread) => thread.install(|| verify_here(params, vk, proof, instances)),
-        // The OS refused the thread: the check is the same on this one.
-        None => verify_here(params, vk, proof, instances),
-    }
-}
-
-/// The thread every proof check runs on (checks from several threads take turns). halo2's
-/// verifier splits steps of a few dozen points or scalars over rayon's workers, and waking them
-/// costs more than it saves: on one thread 4l_relu_conv_fc's check takes 6.3 ms instead of 7.8.
-/// It also takes the time its on-chain weight was measured at, however busy the node's cores are.
-fn verifier_thread() -> Option<&'static rayon::ThreadPool> {
-    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new().num_threads(1).thread_name(|_| "zkml-verifier".into()).build().ok()
-    })
-    .as_ref()
-}
-
-/// Reads every point and scalar in its canonical encoding only ([`transcript::CanonicalRead`]):
-/// with halo2's own reader one proof has several byte strings.
-fn verify_here(params: &ParamsKZG<Bn256>, vk: &VerifyingKey<G1Affine>, proof: &[u8], instances: &[Fr]) -> Result<()> {
     let mut rest = proof;
     let mut transcript = transcript::CanonicalRead::new(&mut rest);
     let verdict = verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, SingleStrategy<'_, Bn256>>(
