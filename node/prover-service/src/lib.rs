@@ -16,6 +16,7 @@ use std::time::Instant;
 use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::DetachedSignature;
+use zkml_primitives::host::UnwindingPool;
 use zkml_primitives::{attestation_message, JobStatus, ProverService, ProvingJob, RequestId};
 use zkml_prover::artifacts::ArtifactDir;
 use zkml_prover::{InputData, Settings, Visibility};
@@ -131,11 +132,15 @@ impl ProverNode {
         Self { inner: Arc::new(inner) }
     }
 
-    /// Starts `threads` worker threads, which live as long as the process.
+    /// Starts `threads` worker threads, which live as long as the process, and the rayon pool
+    /// they prove on (`RAYON_NUM_THREADS`, or one thread per CPU). A job that panics, in a
+    /// worker's own steps or in a parallel one, fails with the panic's message, and its worker
+    /// takes the next job: the node's panic hook would end the process on any other thread.
     pub fn spawn_workers(&self, threads: usize) -> std::io::Result<()> {
+        let pool = Arc::new(UnwindingPool::new("zkml-proving", 0).map_err(std::io::Error::other)?);
         for n in 0..threads {
-            let inner = self.inner.clone();
-            std::thread::Builder::new().name(format!("zkml-prover-{n}")).spawn(move || work(&inner))?;
+            let (inner, pool) = (self.inner.clone(), pool.clone());
+            std::thread::Builder::new().name(format!("zkml-prover-{n}")).spawn(move || work(&inner, &pool))?;
         }
         Ok(())
     }
@@ -154,7 +159,7 @@ impl ProverNode {
     }
 }
 
-fn work(inner: &Inner) {
+fn work(inner: &Inner, pool: &UnwindingPool) {
     loop {
         let job = {
             let mut state = inner.state();
@@ -167,7 +172,8 @@ fn work(inner: &Inner) {
         };
         let started = Instant::now();
         let request = job.request;
-        let status = match prove(inner, &job) {
+        let proved = pool.run(|| prove(inner, &job)).unwrap_or_else(|panicked| Err(format!("proving {panicked}")));
+        let status = match proved {
             Ok(status) => {
                 inner.metrics.proofs_done.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(target: "zkml", request, ms = started.elapsed().as_millis() as u64, "request proved");
