@@ -37,6 +37,12 @@ pub struct ZkmlParams {
     /// it does not exist. `--dev` defaults to the development key.
     #[arg(long, value_name = "FILE")]
     pub zkml_falcon_key: Option<PathBuf>,
+
+    /// The smallest fee, in the chain's smallest balance unit, for which this node proves a
+    /// request: the off-chain worker leaves requests paying less to other provers, so that
+    /// requests at the chain's minimum fee cannot crowd out better-paid ones.
+    #[arg(long, value_name = "AMOUNT", default_value_t = 0)]
+    pub zkml_min_fee: u128,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -81,14 +81,15 @@ pub fn start(
         log::warn!(target: LOG_TARGET, "no compiled models in {}: this node proves nothing", artifacts.display());
     }
     let count = models.len();
-    let prover = ProverNode::new(models, params.zkml_prover_queue.into(), falcon);
+    let prover = ProverNode::new(models, params.zkml_prover_queue.into(), falcon).with_min_fee(params.zkml_min_fee);
     prover.spawn_workers(params.zkml_prover_threads.into()).map_err(ProverSetupError::Threads)?;
     log::info!(
         target: LOG_TARGET,
-        "prover service: {count} model(s) from {}, {} worker thread(s), queue of {}",
+        "prover service: {count} model(s) from {}, {} worker thread(s), queue of {}, minimum fee {}",
         artifacts.display(),
         params.zkml_prover_threads,
         params.zkml_prover_queue,
+        params.zkml_min_fee,
     );
     Ok(Some(prover))
 }

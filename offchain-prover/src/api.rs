@@ -18,7 +18,7 @@ use crate::circuit::layout::{quantize_params, FunctionValues, Inference, ParamBi
 use crate::circuit::{build, hash_rows, input_commitment, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
 use crate::error::{Error, Result};
 use crate::graph::{Model, MAX_MODEL_FILE_BYTES};
-use crate::input::InputData;
+use crate::input::{check_lengths, InputData};
 use crate::pfsys::{self, srs};
 use crate::proof::{fr_from_hex, fr_to_hex, InputOpening, ProofFile, Timings};
 use crate::quantize::{bit_length, dequantize, quantize, Quantization};
@@ -371,13 +371,27 @@ impl Compiled {
         input_blinding: Fr,
     ) -> Result<Built> {
         input.check_shapes(&self.settings.input_shapes)?;
+        let inputs = quantize_inputs(input, self.settings.quantization.scale)?;
+        self.build_fixed(stage, visibility, &inputs, binding, input_blinding)
+    }
+
+    /// [`Compiled::build`] on inputs already quantised: fixed-point integers at the model's
+    /// scale, which become the witness as they are.
+    pub fn build_fixed(
+        &self,
+        stage: CircuitBuilderStage,
+        visibility: Visibility,
+        inputs: &[Vec<i64>],
+        binding: Fr,
+        input_blinding: Fr,
+    ) -> Result<Built> {
+        check_lengths(inputs.iter().map(Vec::len), &self.settings.input_shapes)?;
         let q = self.settings.quantization;
-        let inputs = quantize_inputs(input, q.scale)?;
         let inference = Inference {
             model: &self.model,
             params: &self.params,
             param_bits: self.settings.param_bits,
-            inputs: &inputs,
+            inputs,
             input_blinding: (visibility == Visibility::Private).then_some(input_blinding),
             binding,
             functions: FunctionValues::Table(&self.functions),
@@ -474,17 +488,43 @@ fn load_pk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<Pr
 /// Proves the model's inference on `input`, bound to `binding`. A private input's commitment is
 /// salted with a blinding drawn from the OS, returned in the proof file's `opening`.
 pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility) -> Result<ProofFile> {
-    let start = Instant::now();
     let compiled = Compiled::load(dir)?;
-    tracing::debug!(ms = start.elapsed().as_millis() as u64, "model loaded");
-    let pk = load_pk(dir, &compiled.settings, visibility)?;
+    input.check_shapes(&compiled.settings.input_shapes)?;
+    let inputs = quantize_inputs(input, compiled.settings.quantization.scale)?;
+    prove_compiled(&compiled, &inputs, &input.input_data, binding, visibility)
+}
+
+/// Proves the model's inference on a public input given as fixed-point integers at the model's
+/// scale, as a chain stores them, bound to `binding`. The witness takes these integers as they
+/// are, so the proof's input instances are exactly `x mod p` of each; an integer outside the
+/// circuit's range fails with [`Error::OutOfRange`]. The proof file's float inputs are the
+/// integers scaled back, for display only.
+pub fn prove_fixed(dir: &Path, inputs: &[Vec<i64>], binding: Fr) -> Result<ProofFile> {
+    let compiled = Compiled::load(dir)?;
+    let floats = dequantize_all(
+        &inputs.iter().map(|row| row.iter().map(|&v| i128::from(v)).collect()).collect::<Vec<_>>(),
+        compiled.settings.quantization.scale,
+    );
+    prove_compiled(&compiled, inputs, &floats, binding, Visibility::Public)
+}
+
+/// Proves the inference on `inputs` (fixed point), recording `floats` as the input it came from.
+fn prove_compiled(
+    compiled: &Compiled,
+    inputs: &[Vec<i64>],
+    floats: &[Vec<f64>],
+    binding: Fr,
+    visibility: Visibility,
+) -> Result<ProofFile> {
+    let start = Instant::now();
+    let pk = load_pk(&compiled.dir.0, &compiled.settings, visibility)?;
     tracing::debug!(ms = start.elapsed().as_millis() as u64, "proving key loaded");
     let params = compiled.srs(visibility)?;
     tracing::debug!(ms = start.elapsed().as_millis() as u64, "SRS loaded");
     let start = Instant::now();
     let input_blinding = Fr::random(rand_chacha::ChaCha20Rng::from_entropy());
     let Built { circuit, laid } =
-        compiled.build(CircuitBuilderStage::Prover, visibility, input, binding, input_blinding)?;
+        compiled.build_fixed(CircuitBuilderStage::Prover, visibility, inputs, binding, input_blinding)?;
     let witness_ms = start.elapsed().as_millis() as u64;
     let start = Instant::now();
     let proof = pfsys::prove(&params, &pk, circuit, &laid.instances)?;
@@ -493,7 +533,7 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
     Ok(ProofFile {
         model_commitment: fr_to_hex(&laid.instances[0]),
         visibility,
-        inputs: (visibility == Visibility::Public).then(|| input.input_data.clone()),
+        inputs: (visibility == Visibility::Public).then(|| floats.to_vec()),
         outputs: dequantize_all(&laid.outputs, scale),
         outputs_fixed: laid.outputs,
         binding: fr_to_hex(&binding),
@@ -502,7 +542,7 @@ pub fn prove(dir: &Path, input: &InputData, binding: Fr, visibility: Visibility)
         timings: Timings { witness_ms, prove_ms },
         opening: (visibility == Visibility::Private).then(|| InputOpening {
             commitment: fr_to_hex(&laid.instances[1]),
-            inputs: input.input_data.clone(),
+            inputs: floats.to_vec(),
             blinding: fr_to_hex(&input_blinding),
         }),
     })

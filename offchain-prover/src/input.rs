@@ -60,21 +60,26 @@ impl InputData {
 
     /// Checks the inputs against the model's input shapes.
     pub fn check_shapes(&self, shapes: &[Vec<usize>]) -> Result<()> {
-        // A model without inputs takes EZKL's `[[]]` as well as `[]`.
-        if shapes.is_empty() && self.input_data.iter().all(Vec::is_empty) {
-            return Ok(());
-        }
-        if self.input_data.len() != shapes.len() {
-            return Err(Error::InputCount { expected: shapes.len(), got: self.input_data.len() });
-        }
-        for (index, (row, shape)) in self.input_data.iter().zip(shapes).enumerate() {
-            let expected = shape.iter().product::<usize>();
-            if row.len() != expected {
-                return Err(Error::InputLength { index, got: row.len(), expected, shape: shape.clone() });
-            }
-        }
-        Ok(())
+        check_lengths(self.input_data.iter().map(Vec::len), shapes)
     }
+}
+
+/// Checks the lengths of a model's inputs, one per input, against its input shapes.
+pub fn check_lengths(lengths: impl ExactSizeIterator<Item = usize> + Clone, shapes: &[Vec<usize>]) -> Result<()> {
+    // A model without inputs takes EZKL's `[[]]` as well as `[]`.
+    if shapes.is_empty() && lengths.clone().all(|n| n == 0) {
+        return Ok(());
+    }
+    if lengths.len() != shapes.len() {
+        return Err(Error::InputCount { expected: shapes.len(), got: lengths.len() });
+    }
+    for (index, (got, shape)) in lengths.zip(shapes).enumerate() {
+        let expected = shape.iter().product::<usize>();
+        if got != expected {
+            return Err(Error::InputLength { index, got, expected, shape: shape.clone() });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

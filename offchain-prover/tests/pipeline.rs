@@ -10,9 +10,10 @@ use zkml_prover::api::accuracy_bound;
 use zkml_prover::circuit::ModelCircuit;
 use zkml_prover::pfsys::KEY_FORMAT;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
+use zkml_prover::quantize::to_field;
 use zkml_prover::{
-    compile, compile_with, prove, run, setup, verify, CompileOptions, Error, InputData, ProofFile, ProofSize,
-    SrsSource, Visibility,
+    compile, compile_with, prove, prove_fixed, run, setup, verify, CompileOptions, Error, InputData, ProofFile,
+    ProofSize, SrsSource, Visibility,
 };
 
 fn input(model: &str) -> InputData {
@@ -213,6 +214,32 @@ fn bad_inputs_fail_with_clear_errors() {
     assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. } | Error::NonFinite { .. })));
     std::fs::write(&file, r#"{"input_data": "nope"}"#).unwrap();
     assert!(matches!(InputData::load(&file), Err(Error::MalformedInput { .. })));
+}
+
+#[test]
+fn fixed_point_inputs_are_proved_exactly_as_given() {
+    let dir = artifacts("1l_mlp");
+    let binding = fr_from_hex("0x1234").unwrap();
+    let scale = zkml_prover::artifacts::ArtifactDir(dir.into()).load_settings().unwrap().quantization.scale;
+    let fixed: Vec<Vec<i64>> = input("1l_mlp")
+        .input_data
+        .iter()
+        .map(|row| row.iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect())
+        .collect();
+    // The same integers as the float input quantises to: the same public instances.
+    let proof = prove_fixed(dir, &fixed, binding).unwrap();
+    verify(dir, &proof).unwrap();
+    assert_eq!(proof.instances, prove(dir, &input("1l_mlp"), binding, Visibility::Public).unwrap().instances);
+    let inputs = &proof.instances[1..1 + fixed[0].len()];
+    assert_eq!(inputs, fixed[0].iter().map(|&v| fr_to_hex(&to_field(v.into()))).collect::<Vec<_>>());
+
+    // 2^53 + 1 has no f64: it is refused as itself, not as a float's neighbour.
+    let beyond_f64 = (1i64 << 53) + 1;
+    match prove_fixed(dir, &[vec![beyond_f64, 0, 0]], binding) {
+        Err(Error::OutOfRange { node, value, .. }) => assert_eq!((node.as_str(), value), ("inputs", beyond_f64.into())),
+        other => panic!("expected the input out of range, got {other:?}"),
+    }
+    assert!(matches!(prove_fixed(dir, &[vec![0; 2]], binding), Err(Error::InputLength { got: 2, expected: 3, .. })));
 }
 
 #[test]

@@ -49,6 +49,9 @@ pub trait ProverService: Send + Sync {
     fn enqueue(&self, job: ProvingJob) -> bool;
     /// Where the job for `request` stands.
     fn status(&self, request: RequestId) -> JobStatus;
+    /// The operator's minimum fee, in the chain's smallest balance unit: the off-chain worker
+    /// leaves requests that pay less to other provers.
+    fn min_fee(&self) -> u128;
 }
 
 #[cfg(feature = "std")]
@@ -76,5 +79,12 @@ pub trait ProverHandoff {
     fn status(&mut self, request: RequestId) -> AllocateAndReturnByCodec<JobStatus> {
         use sp_externalities::ExternalitiesExt;
         self.extension::<ProverExt>().map_or(JobStatus::Unknown, |service| service.status(request))
+    }
+
+    /// The node operator's minimum fee for proving a request (0 without a prover service, which
+    /// proves nothing anyway).
+    fn min_fee(&mut self) -> AllocateAndReturnByCodec<u128> {
+        use sp_externalities::ExternalitiesExt;
+        self.extension::<ProverExt>().map_or(0, |service| service.min_fee())
     }
 }

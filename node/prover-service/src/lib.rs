@@ -6,6 +6,12 @@
 //! verifying key, which is what the chain registers. Jobs wait in a bounded queue for a fixed
 //! number of worker threads; enqueueing never blocks. A proved result carries the node's
 //! Falcon-512 attestation over (genesis hash, request, output, proof hash).
+//!
+//! The witness takes the chain's fixed-point integers as they are, and a proof is reported proved
+//! only once it verifies, with the chain's verifier ([`zkml_primitives::host::verify_halo2`]),
+//! for the instances the chain builds from the request: the model commitment, the input and
+//! output integers as field elements, and the binding. A proof that would fail on chain is a
+//! failure here, and never reaches the off-chain worker.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -13,13 +19,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use codec::Encode;
 use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::DetachedSignature;
 use zkml_primitives::host::UnwindingPool;
-use zkml_primitives::{attestation_message, JobStatus, ProverService, ProvingJob, RequestId};
+use zkml_primitives::{
+    attestation_message, fixed_to_field, host, CircuitSettings, FieldBytes, JobStatus, ProverService, ProvingJob,
+    RequestId,
+};
 use zkml_prover::artifacts::ArtifactDir;
-use zkml_prover::{InputData, Settings, Visibility};
+use zkml_prover::{Settings, Visibility};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +45,35 @@ pub enum ServiceError {
 pub struct Model {
     pub dir: PathBuf,
     pub settings: Settings,
+    /// What the chain verifies this model's proofs with, as it registers them.
+    pub verifier: ChainVerifier,
+}
+
+/// A model's public-input verifier as the chain holds it: the bytes `register_model` takes from
+/// these artifacts, and the KZG verifier parameters of their SRS.
+#[derive(Clone, Debug)]
+pub struct ChainVerifier {
+    /// The model commitment, the first instance.
+    pub commitment: FieldBytes,
+    /// SCALE-encoded [`CircuitSettings`] of the public-input circuit.
+    pub settings: Vec<u8>,
+    /// The public-input verifying key, whose BLAKE2-256 hash the chain registers.
+    pub vk: Vec<u8>,
+    /// The KZG verifier parameters of the SRS the keys were made from.
+    pub kzg_params: Vec<u8>,
+}
+
+impl ChainVerifier {
+    /// Checks `proof` with the chain's verifier for the instances the chain builds for a result
+    /// of `input` and `output` bound to `binding`.
+    pub fn check(&self, input: &[i64], output: &[i64], binding: FieldBytes, proof: &[u8]) -> Result<(), String> {
+        let mut instances = Vec::with_capacity(input.len() + output.len() + 2);
+        instances.push(self.commitment);
+        instances.extend(input.iter().chain(output).map(|&v| fixed_to_field(v)));
+        instances.push(binding);
+        host::verify_halo2(&self.settings, &self.vk, proof, &instances, &self.kzg_params)
+            .map_err(|error| format!("the proof fails the chain's check ({error:?}): not submitted"))
+    }
 }
 
 /// Counters for the node's metrics.
@@ -88,6 +127,7 @@ impl Inner {
 #[derive(Clone)]
 pub struct ProverNode {
     inner: Arc<Inner>,
+    min_fee: u128,
 }
 
 /// Reads every model under `artifacts`: sub-directories holding `settings.json` and a public
@@ -104,10 +144,24 @@ pub fn load_models(artifacts: &Path) -> Result<HashMap<[u8; 32], Model>, Service
         }
         let artifacts_error = |source| ServiceError::Artifacts { path: dir.clone(), source };
         let settings = files.load_settings().map_err(artifacts_error)?;
-        let vk = std::fs::read(&vk_path).map_err(|source| ServiceError::Io { path: vk_path.clone(), source })?;
+        let read = |path: PathBuf| std::fs::read(&path).map_err(|source| ServiceError::Io { path, source });
+        let vk = read(vk_path)?;
+        let kzg_params = read(files.verifier_params())?;
+        let commitment = zkml_prover::proof::fr_from_hex(&settings.model_commitment)
+            .map_err(|reason| {
+                artifacts_error(zkml_prover::Error::CorruptArtifact {
+                    what: "settings",
+                    path: files.settings(),
+                    reason,
+                })
+            })?
+            .to_repr();
+        let variant = settings.variant(Visibility::Public);
+        let circuit = CircuitSettings::from_params(&variant.circuit, variant.num_instances).encode();
         let hash = sp_crypto_hashing::blake2_256(&vk);
         tracing::info!(target: "zkml", model = %dir.display(), vk_hash = %hex(&hash), "prover serves model");
-        models.insert(hash, Model { dir, settings });
+        let verifier = ChainVerifier { commitment, settings: circuit, vk, kzg_params };
+        models.insert(hash, Model { dir, settings, verifier });
     }
     Ok(models)
 }
@@ -129,7 +183,13 @@ impl ProverNode {
             falcon,
             metrics: Metrics::default(),
         };
-        Self { inner: Arc::new(inner) }
+        Self { inner: Arc::new(inner), min_fee: 0 }
+    }
+
+    /// The service with the operator's minimum fee: the off-chain worker leaves requests paying
+    /// less to other provers ([`ProverService::min_fee`]).
+    pub fn with_min_fee(self, min_fee: u128) -> Self {
+        Self { min_fee, ..self }
     }
 
     /// Starts `threads` worker threads, which live as long as the process, and the rayon pool
@@ -190,12 +250,12 @@ fn work(inner: &Inner, pool: &UnwindingPool) {
     }
 }
 
-/// Proves `job` and attests the result.
+/// Proves `job`, checks the proof as the chain will, and attests the result.
 fn prove(inner: &Inner, job: &ProvingJob) -> Result<JobStatus, String> {
     let model = inner.models.get(&job.vk_hash).ok_or("no artifacts for this verifying key")?;
-    let input = fixed_input(&model.settings, &job.input)?;
+    let input = input_rows(&model.settings, &job.input)?;
     let binding = Option::<Fr>::from(Fr::from_repr(job.binding)).ok_or("the binding is not a field element")?;
-    let file = zkml_prover::prove(&model.dir, &input, binding, Visibility::Public).map_err(|e| e.to_string())?;
+    let file = zkml_prover::prove_fixed(&model.dir, &input, binding).map_err(|e| e.to_string())?;
     let output = file
         .outputs_fixed
         .iter()
@@ -203,29 +263,28 @@ fn prove(inner: &Inner, job: &ProvingJob) -> Result<JobStatus, String> {
         .map(|&v| i64::try_from(v).map_err(|_| format!("output {v} does not fit the chain's 64-bit integers")))
         .collect::<Result<Vec<_>, _>>()?;
     let proof = file.proof_bytes().map_err(|e| e.to_string())?;
+    model.verifier.check(&job.input, &output, job.binding, &proof)?;
     let message = attestation_message(&job.genesis_hash, job.request, &output, &proof);
     let attestation = falcon512::detached_sign(&message, &inner.falcon).as_bytes().to_vec();
     Ok(JobStatus::Proved { output, proof, attestation })
 }
 
-/// The model's input from the chain's fixed-point integers: split by input shape and scaled back
-/// to floats, which the prover quantises again to the same integers (the scale is a power of two).
-fn fixed_input(settings: &Settings, values: &[i64]) -> Result<InputData, String> {
+/// The chain's fixed-point input split into the model's inputs by their shapes, the integers
+/// untouched: the witness is built from exactly what the chain holds.
+fn input_rows(settings: &Settings, values: &[i64]) -> Result<Vec<Vec<i64>>, String> {
     let sizes: Vec<usize> = settings.input_shapes.iter().map(|s| s.iter().product()).collect();
     if sizes.iter().sum::<usize>() != values.len() {
         return Err(format!("{} input values for a model taking {}", values.len(), sizes.iter().sum::<usize>()));
     }
-    let scale = settings.quantization.scale;
     let mut rest = values;
-    let input_data = sizes
+    Ok(sizes
         .iter()
         .map(|&n| {
             let (row, tail) = rest.split_at(n);
             rest = tail;
-            row.iter().map(|&v| zkml_prover::quantize::dequantize(v as i128, scale)).collect()
+            row.to_vec()
         })
-        .collect();
-    Ok(InputData { input_data })
+        .collect())
 }
 
 impl ProverService for ProverNode {
@@ -238,9 +297,11 @@ impl ProverService for ProverNode {
             return false;
         }
         let mut state = self.inner.state();
+        // A proved job is proved afresh when asked again: the off-chain worker asks only when the
+        // proof it submitted did not fulfil the request, and never sends a proof twice.
         match state.jobs.get(&job.request) {
-            Some(JobStatus::Proving | JobStatus::Proved { .. }) => return true,
-            Some(JobStatus::Failed(_)) | Some(JobStatus::Unknown) | None => {}
+            Some(JobStatus::Proving) => return true,
+            Some(JobStatus::Proved { .. } | JobStatus::Failed(_) | JobStatus::Unknown) | None => {}
         }
         if state.queue.len() >= self.inner.capacity {
             return false;
@@ -254,5 +315,9 @@ impl ProverService for ProverNode {
 
     fn status(&self, request: RequestId) -> JobStatus {
         self.inner.state().jobs.get(&request).cloned().unwrap_or(JobStatus::Unknown)
+    }
+
+    fn min_fee(&self) -> u128 {
+        self.min_fee
     }
 }

@@ -662,8 +662,9 @@ mod offchain_worker {
             let tx = &submitted[0];
             assert!(matches!(tx.preamble, sp_runtime::generic::Preamble::Signed(PROVER, (), ())));
             assert!(matches!(tx.function, RuntimeCall::Zkml(crate::Call::submit_result { request_id, .. }) if request_id == id));
+            let before = Balances::balance(&PROVER);
             assert_ok!(tx.function.clone().dispatch(signed(PROVER)));
-            assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE);
+            assert_eq!(Balances::balance(&PROVER), before + FEE);
             assert!(Results::<Test>::contains_key(id));
             System::assert_has_event(
                 Event::InferenceVerified {
@@ -694,10 +695,11 @@ mod offchain_worker {
             assert!(run(3, &pool).is_empty());
             assert_eq!(*prover.enqueued.lock().unwrap(), vec![id, id]);
             assert_eq!(run(4, &pool).len(), 1);
-            // The submission was dropped (never dispatched): not resent while the claim lives...
+            // The submission was dropped (never dispatched): not resent while the claim lives,
+            // nor after; once it lapses, a fresh proof is asked for and sent instead.
             assert!(run(5, &pool).is_empty());
-            // ...and sent again once it lapses.
-            assert_eq!(run(5 + CLAIM_LIFETIME, &pool).len(), 1);
+            assert!(run(5 + CLAIM_LIFETIME, &pool).is_empty());
+            assert_eq!(run(6 + CLAIM_LIFETIME, &pool).len(), 1);
         });
     }
 
@@ -750,6 +752,196 @@ mod offchain_worker {
             assert_eq!(*prover.enqueued.lock().unwrap(), vec![id]);
             assert!(run(4 + CLAIM_LIFETIME, &pool).is_empty());
             assert_eq!(*prover.enqueued.lock().unwrap(), vec![id, id]);
+        });
+    }
+
+    /// The smallest fee `request_inference` takes: the pallet's `MinimumFee` constant where it
+    /// has one, read from its metadata so that this holds with or without it.
+    fn chain_minimum_fee() -> Balance {
+        Zkml::pallet_constants_metadata()
+            .into_iter()
+            .find(|constant| constant.name == "MinimumFee")
+            .map_or(0, |constant| Balance::decode(&mut &constant.value[..]).unwrap())
+    }
+
+    fn submitted_proof(tx: &Extrinsic, id: zkml_primitives::RequestId) -> Vec<u8> {
+        match &tx.function {
+            RuntimeCall::Zkml(crate::Call::submit_result { request_id, proof, .. }) if *request_id == id => {
+                proof.to_vec()
+            }
+            other => panic!("not a result for request {id}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_thousand_spam_requests_do_not_hide_a_genuine_one() {
+        use frame_support::traits::Get;
+        const SPAMMER: AccountId = 99;
+        let spam_fee = chain_minimum_fee();
+        let fee = spam_fee + FEE;
+        let prover = Arc::new(InstantProver { min_fee: fee.into(), ..Default::default() });
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let model = register(InputVisibility::Public);
+            register_prover(PROVER);
+            <Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&SPAMMER, Balance::MAX / 2);
+            let input = bounded(&artifacts().input_fixed);
+            // At the chain's minimum fee and due in one block; below the operator's minimum fee
+            // with time to spare; at the operator's fee but due in one block.
+            for n in 0..1000 {
+                let (spam, deadline) = match n % 4 {
+                    0 | 1 => (spam_fee, 2),
+                    2 => (spam_fee, 50),
+                    _ => (fee, 2),
+                };
+                assert_ok!(Zkml::request_inference(signed(SPAMMER), model, input.clone(), spam, deadline));
+            }
+            let genuine = crate::NextRequestId::<Test>::get();
+            assert_ok!(Zkml::request_inference(signed(DAPP), model, input, fee, 50));
+            let pending = crate::PendingRequests::<Test>::iter_key_prefix(model).count() as u32;
+            assert_eq!(pending, 1001);
+
+            // Each block reads the next `scanned` pending requests, so every one is read once
+            // every `round` blocks: the genuine one is taken within a round, and its result
+            // submitted when it is read again.
+            let max_jobs: u32 = <Test as crate::Config>::MaxJobsPerBlock::get();
+            let scanned = max_jobs * crate::offchain::SCANNED_PER_JOB;
+            let round = u64::from(pending.div_ceil(scanned));
+            assert_eq!(round, 8);
+            let bound = 2 * round;
+            let mut submitted = None;
+            for n in 2..=1 + bound {
+                let txs = run(n, &pool);
+                if let [tx] = txs.as_slice() {
+                    submitted_proof(tx, genuine);
+                    assert_ok!(tx.function.clone().dispatch(signed(PROVER)));
+                    submitted = Some(n);
+                    break;
+                }
+                assert!(txs.is_empty());
+            }
+            assert!(submitted.is_some(), "not submitted within {bound} blocks");
+            assert!(Results::<Test>::contains_key(genuine));
+            // Not one spam request took a job.
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![genuine]);
+        });
+    }
+
+    #[test]
+    fn a_proof_is_submitted_once_and_a_request_still_pending_gets_a_fresh_one() {
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let model = register(InputVisibility::Public);
+            register_prover(PROVER);
+            let id = request(model, MAX_LIFETIME);
+            assert!(run(2, &pool).is_empty());
+            let mut proofs = vec![];
+            let mut block = 3;
+            for submission in 1..=crate::offchain::MAX_SUBMISSIONS {
+                // The result goes out once; whether its transaction failed in a block or was
+                // dropped from the pool, that proof is never sent again.
+                let txs = run(block, &pool);
+                assert_eq!(txs.len(), 1, "submission {submission}");
+                proofs.push(submitted_proof(&txs[0], id));
+                for n in block + 1..=block + CLAIM_LIFETIME {
+                    assert!(run(n, &pool).is_empty());
+                }
+                // The claim lapsed with the request pending: a fresh proof is asked for, unless
+                // MAX_SUBMISSIONS transactions were sent, which is all one request may cost.
+                assert!(run(block + CLAIM_LIFETIME + 1, &pool).is_empty());
+                let proved = (submission + 1).min(crate::offchain::MAX_SUBMISSIONS);
+                assert_eq!(prover.enqueued.lock().unwrap().len(), proved);
+                block += CLAIM_LIFETIME + 2;
+            }
+            assert!((1..proofs.len()).all(|i| !proofs[..i].contains(&proofs[i])), "a proof was sent twice");
+            for n in block..MAX_LIFETIME {
+                assert!(run(n, &pool).is_empty());
+            }
+            assert_eq!(prover.enqueued.lock().unwrap().len(), crate::offchain::MAX_SUBMISSIONS);
+            // Each of them was a valid result.
+            let output = artifacts().prove(request_binding(id, PROVER), Visibility::Public).output;
+            System::set_block_number(MAX_LIFETIME - 1);
+            let proof = proofs.pop().unwrap();
+            let signature = attest(PROVER, id, &output, &proof);
+            assert_ok!(Zkml::submit_result(signed(PROVER), id, bounded(&output), bounded(&proof), signature));
+        });
+    }
+
+    #[test]
+    fn a_result_that_would_fail_on_chain_is_never_submitted() {
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let (_, id) = setup();
+            assert!(run(2, &pool).is_empty());
+            // A valid proof and attestation, but bound to another prover: the chain's
+            // instances differ, and so would its verdict.
+            let foreign = artifacts().prove(request_binding(id, OTHER_PROVER), Visibility::Public);
+            let attestation = attest(PROVER, id, &foreign.output, &foreign.proof);
+            frame_support::assert_err_ignore_postinfo!(
+                Zkml::submit_result(
+                    signed(PROVER),
+                    id,
+                    bounded(&foreign.output),
+                    bounded(&foreign.proof),
+                    attestation.clone()
+                ),
+                Error::<Test>::InvalidProof
+            );
+            let proved = zkml_primitives::JobStatus::Proved {
+                output: foreign.output.clone(),
+                proof: foreign.proof.clone(),
+                attestation: attestation.to_vec(),
+            };
+            prover.jobs.lock().unwrap().insert(id, proved);
+            assert!(run(3, &pool).is_empty());
+            // Refused while the claim lives; then a fresh (honest) proof is asked for and sent.
+            for n in 4..=3 + CLAIM_LIFETIME {
+                assert!(run(n, &pool).is_empty());
+            }
+            assert!(run(4 + CLAIM_LIFETIME, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![id, id]);
+            let txs = run(5 + CLAIM_LIFETIME, &pool);
+            assert_eq!(txs.len(), 1);
+            assert_ok!(txs[0].function.clone().dispatch(signed(PROVER)));
+        });
+
+        // The node's Falcon key is not the one registered: every attestation would be refused.
+        let prover = Arc::new(InstantProver::default());
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let model = register(InputVisibility::Public);
+            assert_ok!(Zkml::register_prover(signed(PROVER), falcon_public(OTHER_PROVER)));
+            request(model, 20);
+            for n in 2..20 {
+                assert!(run(n, &pool).is_empty());
+            }
+        });
+    }
+
+    #[test]
+    fn requests_too_near_their_deadline_or_below_the_operators_fee_are_left_alone() {
+        let prover = Arc::new(InstantProver { min_fee: FEE.into(), ..Default::default() });
+        let (mut ext, pool) = node(Some(prover.clone()));
+        ext.execute_with(|| {
+            let model = register(InputVisibility::Public);
+            register_prover(PROVER);
+            let input = bounded(&artifacts().input_fixed);
+            let cheap = crate::NextRequestId::<Test>::get();
+            assert_ok!(Zkml::request_inference(signed(DAPP), model, input.clone(), FEE - 1, 50));
+            // Due at block 2: a proof enqueued at block 2 could only land in block 4.
+            assert_ok!(Zkml::request_inference(signed(DAPP), model, input.clone(), FEE, 3));
+            assert!(run(2, &pool).is_empty());
+            assert!(prover.enqueued.lock().unwrap().is_empty());
+            // A proof taken in time is submitted up to the block before the deadline, not in it:
+            // a transaction sent in the deadline's block lands after it.
+            let late = crate::NextRequestId::<Test>::get();
+            assert_ok!(Zkml::request_inference(signed(DAPP), model, input, FEE, 4));
+            assert!(run(2, &pool).is_empty());
+            assert_eq!(*prover.enqueued.lock().unwrap(), vec![late]);
+            assert!(run(4, &pool).is_empty());
+            assert_ne!(cheap, late);
         });
     }
 }
