@@ -27,7 +27,7 @@ use sp_runtime_interface::runtime_interface;
 pub use handoff::{prover_handoff, JobStatus, ProvingJob};
 #[cfg(feature = "std")]
 pub use handoff::{ProverExt, ProverService};
-pub use settings::{CircuitSettings, MAX_ADVICE_COLUMNS, MAX_K, MAX_LOOKUP_COLUMNS};
+pub use settings::{CircuitSettings, MAX_ADVICE_COLUMNS, MAX_K, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS};
 
 /// Identifies a registered model.
 pub type ModelId = u32;
@@ -181,6 +181,22 @@ pub fn attestation_message(genesis_hash: &[u8], request: RequestId, output: &[i6
     (b"zkml/attestation", genesis_hash, request, output, sp_crypto_hashing::blake2_256(proof)).encode()
 }
 
+/// The message a model's publisher signs with Falcon-512 at registration: (genesis hash, ONNX
+/// hash, model commitment, BLAKE2-256 of the verifying key, BLAKE2-256 of the SCALE-encoded
+/// [`CircuitSettings`]), SCALE-encoded behind a domain tag. It names the chain and the whole
+/// compiled circuit, so that a signature is good for one registration only, and never for a
+/// result (whose tag differs).
+pub fn publisher_attestation_message(
+    genesis_hash: &[u8],
+    onnx_hash: &[u8; 32],
+    commitment: &FieldBytes,
+    vk: &[u8],
+    settings: &[u8],
+) -> Vec<u8> {
+    let (vk_hash, settings_hash) = (sp_crypto_hashing::blake2_256(vk), sp_crypto_hashing::blake2_256(settings));
+    (b"zkml/publisher", genesis_hash, onnx_hash, commitment, vk_hash, settings_hash).encode()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +227,29 @@ mod tests {
         assert_ne!(a, binding(BindingContext::Request(2), b"alice"));
         assert_ne!(a, binding(BindingContext::Request(1), b"bob"));
         assert_ne!(a, binding(BindingContext::Nonce(1), b"alice"));
+    }
+
+    #[test]
+    fn publisher_attestation_message_is_tagged_and_depends_on_everything() {
+        let (genesis, onnx, commitment, vk, settings) = ([1u8; 32], [2u8; 32], [3u8; 32], [4u8; 40], [5u8; 9]);
+        let message = publisher_attestation_message(&genesis, &onnx, &commitment, &vk, &settings);
+        let blake2 = sp_crypto_hashing::blake2_256;
+        let expected =
+            [&b"zkml/publisher"[..], &[32 << 2], &genesis, &onnx, &commitment, &blake2(&vk), &blake2(&settings)]
+                .concat();
+        assert_eq!(message, expected);
+        for other in [
+            publisher_attestation_message(&[9; 32], &onnx, &commitment, &vk, &settings),
+            publisher_attestation_message(&genesis, &[9; 32], &commitment, &vk, &settings),
+            publisher_attestation_message(&genesis, &onnx, &[9; 32], &vk, &settings),
+            publisher_attestation_message(&genesis, &onnx, &commitment, &vk[1..], &settings),
+            publisher_attestation_message(&genesis, &onnx, &commitment, &vk, &settings[1..]),
+        ] {
+            assert_ne!(message, other);
+        }
+        // Neither the bare commitment nor a result's attestation message can pass for it.
+        assert_ne!(message, commitment.to_vec());
+        assert!(!attestation_message(&genesis, 0, &[], &[]).starts_with(b"zkml/publisher"));
     }
 
     #[test]

@@ -13,6 +13,8 @@ use crate::VerifyError;
 pub const MAX_K: u32 = 20;
 /// Most advice columns in one phase.
 pub const MAX_ADVICE_COLUMNS: u32 = 64;
+/// Most advice columns range checks are copied to.
+pub const MAX_RANGE_COLUMNS: u32 = 64;
 /// Most advice column pairs looked up in the function table.
 pub const MAX_LOOKUP_COLUMNS: u32 = 16;
 
@@ -52,7 +54,7 @@ impl CircuitSettings {
             && (1..=MAX_ADVICE_COLUMNS).contains(&advice)
             // With one gate column lookups read that column in place: any larger count would
             // describe the same circuit.
-            && range_lookups <= if advice == 1 { 1 } else { MAX_ADVICE_COLUMNS }
+            && range_lookups <= if advice == 1 { 1 } else { MAX_RANGE_COLUMNS }
             && self.num_fixed == 1
             && self.lookup_columns <= if advice == 1 { 1 } else { MAX_LOOKUP_COLUMNS }
             && (1..(1u32 << self.k)).contains(&self.num_instances);
@@ -61,6 +63,19 @@ impl CircuitSettings {
         } else {
             out_of_bounds
         }
+    }
+
+    /// What verifying this circuit's proofs costs depends on: `(gate columns, range-lookup
+    /// columns, function-lookup column pairs, instances)`, in the ranges the verification
+    /// benchmark covers. A single gate column whose lookups read it in place counts as the
+    /// narrowest circuit with copied lookups, two gate columns and a range column (which also
+    /// holds the Poseidon region): that circuit has more columns and lookup arguments than it.
+    /// Likewise a circuit without range lookups counts as one with a range column, which replaces
+    /// the Poseidon region's own column.
+    pub fn verification_shape(&self) -> (u32, u32, u32, u32) {
+        let advice = self.num_advice_per_phase.first().copied().unwrap_or(0);
+        let range = self.num_lookup_advice_per_phase.first().copied().unwrap_or(0);
+        (advice.max(2), range.max(1), self.lookup_columns, self.num_instances)
     }
 
     /// Decodes and validates settings as stored on chain.

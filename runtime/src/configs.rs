@@ -122,6 +122,7 @@ impl pallet_zkml::Config for Runtime {
     type MaxOutputLength = ConstU32<1024>;
     type DepositBase = ConstU128<UNIT>;
     type DepositPerByte = ConstU128<{ MILLI_UNIT / 100 }>;
+    type MinimumFee = ConstU128<MILLI_UNIT>;
     type MaxRequestLifetime = ConstU32<{ 60 * MINUTES }>;
     type AuthorityId = pallet_zkml::crypto::ProverAuthId;
     type MaxJobsPerBlock = ConstU32<16>;

@@ -2,20 +2,26 @@
 //! calls take `i`, the model's public instance count: the fixture family's circuits grow with it.
 
 use super::*;
-use crate::fixture::{BoundProof, FixtureModel, Fixtures, GENESIS_HASH, REQUEST};
+use crate::fixture::{BoundProof, FixtureModel, Fixtures, VerifierShapes, GENESIS_HASH, REQUEST};
 use crate::pallet::{FalconSignature, KzgVerifierParams, OutputOf, ProofOf};
 use codec::{Decode, Encode};
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
 use frame_support::traits::{EnsureOrigin, Get};
+use frame_support::weights::Weight;
 use frame_support::BoundedVec;
 use frame_system::pallet_prelude::BlockNumberFor;
 use frame_system::RawOrigin;
 use sp_runtime::traits::{Bounded, One, StaticLookup};
-use zkml_primitives::ModelId;
+use zkml_primitives::{zkml, ModelId, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS};
 
 fn bounded<T: Clone, S: Get<u32>>(v: &[T]) -> BoundedVec<T, S> {
     BoundedVec::truncate_from(v.to_vec())
+}
+
+/// A fee every request may offer.
+fn fee<T: Config>() -> BalanceOf<T> {
+    T::MinimumFee::get().max(1_000u32.into())
 }
 
 fn funded<T: Config>(name: &'static str) -> T::AccountId {
@@ -51,6 +57,7 @@ fn stored_model<T: Config>(fixtures: &Fixtures, model: &FixtureModel, input_len:
             description: description::<T>(model, input_len),
             vk_hash: sp_io::hashing::blake2_256(&model.vk),
             publisher_key: None,
+            verification_weight: Weight::zero(),
             deposit: Default::default(),
             status: ModelStatus::Active,
             registered_at: frame_system::Pallet::<T>::block_number(),
@@ -92,6 +99,11 @@ pub(crate) mod benchmarks {
         VerifierParams::<T>::put(KzgVerifierParams::truncate_from(fixtures.kzg_params.clone()));
         let owner = funded::<T>("owner");
         let origin = T::RegisterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+        // The publisher attestation signs the fixtures' genesis hash.
+        frame_system::BlockHash::<T>::insert(
+            BlockNumberFor::<T>::default(),
+            T::Hash::decode(&mut &GENESIS_HASH[..]).expect("32-byte hashes"),
+        );
         let attestation = Some((bounded(&fixtures.falcon_public_key), bounded(&model.publisher_signature)));
         // A chain's genesis may have registered models already.
         let active = ActiveModels::<T>::get();
@@ -163,6 +175,7 @@ pub(crate) mod benchmarks {
     fn register_prover() {
         let fixtures = Fixtures::load();
         let prover: T::AccountId = whitelisted_caller();
+        T::Currency::set_balance(&prover, BalanceOf::<T>::max_value() / 4u32.into());
 
         #[extrinsic_call]
         _(RawOrigin::Signed(prover.clone()), bounded(&fixtures.falcon_public_key));
@@ -174,7 +187,9 @@ pub(crate) mod benchmarks {
     fn deregister_prover() {
         let fixtures = Fixtures::load();
         let prover: T::AccountId = whitelisted_caller();
-        Provers::<T>::insert(&prover, FalconPublicKey::truncate_from(fixtures.falcon_public_key.clone()));
+        T::Currency::set_balance(&prover, BalanceOf::<T>::max_value() / 4u32.into());
+        let key = FalconPublicKey::truncate_from(fixtures.falcon_public_key.clone());
+        Pallet::<T>::do_register_prover(prover.clone(), key).expect("a fresh prover registers");
 
         #[extrinsic_call]
         _(RawOrigin::Signed(prover.clone()));
@@ -192,7 +207,7 @@ pub(crate) mod benchmarks {
         let request = NextRequestId::<T>::get();
 
         #[extrinsic_call]
-        _(RawOrigin::Signed(requester), model, input, 1_000u32.into(), deadline);
+        _(RawOrigin::Signed(requester), model, input, fee::<T>(), deadline);
 
         assert!(PendingRequests::<T>::contains_key(model, request));
     }
@@ -213,7 +228,7 @@ pub(crate) mod benchmarks {
             RawOrigin::Signed(requester).into(),
             model,
             bounded(&fixture.input),
-            1_000u32.into(),
+            fee::<T>(),
             deadline,
         )
         .expect("the request is valid");
@@ -255,7 +270,7 @@ pub(crate) mod benchmarks {
             RawOrigin::Signed(requester.clone()).into(),
             model,
             bounded(&fixtures.model(0).input),
-            1_000u32.into(),
+            fee::<T>(),
             deadline,
         )
         .expect("the request is valid");
@@ -265,6 +280,82 @@ pub(crate) mod benchmarks {
         _(RawOrigin::Signed(requester), request);
 
         assert!(Requests::<T>::get(request).is_none());
+    }
+
+    #[benchmark]
+    fn clear_request() {
+        let fixtures = Fixtures::load();
+        let fixture = fixtures.model(Fixtures::MAX_INSTANCES);
+        let model = stored_model::<T>(&fixtures, fixture, fixture.input.len() as u32);
+        let (prover, bound) = prover::<T>(&fixtures, fixture, false);
+        let input = Input::<T>::Public(bounded(&fixture.input));
+        let request = NextRequestId::<T>::get();
+        Pallet::<T>::submit_inference(
+            RawOrigin::Signed(prover.clone()).into(),
+            model,
+            input,
+            bounded(&fixture.output),
+            bounded(&bound.proof),
+        )
+        .expect("the fixture's proof verifies");
+
+        #[extrinsic_call]
+        _(RawOrigin::Signed(prover), request);
+
+        assert!(Results::<T>::get(request).is_none());
+    }
+
+    /// One expired request removed by `on_idle`, with its largest input.
+    #[benchmark]
+    fn expire_request() {
+        let fixtures = Fixtures::load();
+        let model = stored_model::<T>(&fixtures, fixtures.model(0), T::MaxInputLength::get());
+        let requester = funded::<T>("requester");
+        let now = frame_system::Pallet::<T>::block_number();
+        let deadline = now + BlockNumberFor::<T>::one();
+        let request = NextRequestId::<T>::get();
+        Pallet::<T>::request_inference(
+            RawOrigin::Signed(requester).into(),
+            model,
+            bounded(&alloc::vec![-7; T::MaxInputLength::get() as usize]),
+            fee::<T>(),
+            deadline,
+        )
+        .expect("the request is valid");
+        ExpiryCursor::<T>::put(deadline);
+        let after = deadline + BlockNumberFor::<T>::one();
+
+        #[block]
+        {
+            Pallet::<T>::expire_requests(after, Weight::MAX);
+        }
+
+        assert!(Requests::<T>::get(request).is_none());
+        assert_eq!(ExpiryCursor::<T>::get(), after);
+    }
+
+    /// The host function's check of a valid proof, for a circuit of `a` gate columns, `r`
+    /// range-lookup columns, `l` function-lookup column pairs and `i` public instances. Each
+    /// component is swept with the others at their largest, up to the widest circuit
+    /// `CircuitSettings::validate` allows.
+    #[benchmark]
+    fn verify_proof(
+        a: Linear<2, MAX_ADVICE_COLUMNS>,
+        r: Linear<1, MAX_RANGE_COLUMNS>,
+        l: Linear<0, MAX_LOOKUP_COLUMNS>,
+        i: Linear<{ VerifierShapes::MIN_INSTANCES }, { VerifierShapes::MAX_INSTANCES }>,
+    ) {
+        let fixtures = VerifierShapes::load();
+        let shape = fixtures.covering(a, r, l, i);
+        let instances = shape.instances.clone();
+        let verdict;
+
+        #[block]
+        {
+            verdict = zkml::verify_halo2(&shape.settings, &shape.vk, &shape.proof, instances, &fixtures.kzg_params);
+        }
+
+        assert_eq!(verdict.0, Ok(()));
     }
 
     impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

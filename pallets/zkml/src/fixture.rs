@@ -1,8 +1,13 @@
-//! Real models, keys and proofs for the benchmarks: the MLP family in `benchmarking/models`
-//! (widths 2 to 96, written by `benchmarking/mlp_family.py`) compiled by `zkml-prover` with the
-//! development SRS. Their circuits grow with the width: 6 to 194 public instances, k 9 to 16. The
-//! bytes are committed (`fixtures/mlp_family.scale`) so that the benchmarks run in the wasm runtime
-//! too; `tests::benchmark_fixtures_verify` checks them and regenerates them on request.
+//! Real models, keys and proofs for the benchmarks, committed so that the benchmarks run in the
+//! wasm runtime too:
+//! - [`Fixtures`] (`fixtures/mlp_family.scale`): the MLP family in `benchmarking/models` (widths 2
+//!   to 96, written by `benchmarking/mlp_family.py`) compiled by `zkml-prover` with the
+//!   development SRS. Their circuits grow with the width: 6 to 194 public instances, k 9 to 16.
+//!   `tests::benchmark_fixtures_verify` checks them and regenerates them on request.
+//! - [`VerifierShapes`] (`fixtures/verifier_shapes.scale`): circuits of the MLP family laid out
+//!   in chosen shapes, up to the widest that [`zkml_primitives::CircuitSettings::validate`]
+//!   allows, for the verification benchmark. `tests::verifier_shape_fixtures_verify` checks and
+//!   regenerates them.
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -83,5 +88,65 @@ impl Fixtures {
     pub fn prover_encodings() -> [Vec<u8>; 2] {
         let seed = sp_io::hashing::blake2_256(&PROVER_SEED.encode());
         [seed[..8].to_vec(), seed.to_vec()]
+    }
+}
+
+/// One circuit of a chosen shape with a valid proof: what a verification costs depends on the
+/// shape of the constraint system and the instance count, not on the model.
+#[derive(Clone, Debug, Encode, Decode)]
+pub struct ShapeFixture {
+    /// Gate columns.
+    pub advice: u32,
+    /// Range-lookup columns.
+    pub range_columns: u32,
+    /// Function-lookup column pairs.
+    pub lookup_columns: u32,
+    pub settings: Vec<u8>,
+    pub vk: Vec<u8>,
+    pub proof: Vec<u8>,
+    pub instances: Vec<FieldBytes>,
+}
+
+impl ShapeFixture {
+    /// Whether this circuit is at least as wide as `(advice, range, lookups)` with at least
+    /// `instances` public instances: it then costs at least as much to verify.
+    pub fn covers(&self, advice: u32, range: u32, lookups: u32, instances: u32) -> bool {
+        self.advice >= advice
+            && self.range_columns >= range
+            && self.lookup_columns >= lookups
+            && self.instances.len() as u32 >= instances
+    }
+}
+
+/// The verification benchmark's circuits: sweeps of each shape component through the widest
+/// allowed circuit.
+#[derive(Clone, Debug, Encode, Decode)]
+pub struct VerifierShapes {
+    pub kzg_params: Vec<u8>,
+    pub shapes: Vec<ShapeFixture>,
+}
+
+impl VerifierShapes {
+    pub const BYTES: &'static [u8] = include_bytes!("fixtures/verifier_shapes.scale");
+    /// Instance counts the benchmark measures: the smallest and largest of the MLP family it lays
+    /// out. Verification is linear in them (one Lagrange evaluation each), and the weight
+    /// function extends the line to the largest count a model may have.
+    pub const MIN_INSTANCES: u32 = 6;
+    pub const MAX_INSTANCES: u32 = 50;
+
+    pub fn load() -> Self {
+        Self::decode(&mut &Self::BYTES[..]).expect("the committed fixtures decode")
+    }
+
+    /// The cheapest circuit that covers the shape asked for (the widest if none does), so that a
+    /// benchmark never measures less than it claims.
+    pub fn covering(&self, advice: u32, range: u32, lookups: u32, instances: u32) -> &ShapeFixture {
+        let size = |s: &&ShapeFixture| (s.advice + s.range_columns + 2 * s.lookup_columns, s.instances.len());
+        self.shapes
+            .iter()
+            .filter(|s| s.covers(advice, range, lookups, instances))
+            .min_by_key(size)
+            .or_else(|| self.shapes.iter().max_by_key(size))
+            .expect("fixtures hold shapes")
     }
 }

@@ -6,10 +6,19 @@
 //! - Governance ([`Config::RegisterOrigin`]) registers a model: the commitment to its quantised
 //!   weights, its circuit settings and verifying key. It can pause, resume and retire it.
 //! - A dApp either requests an inference ([`Pallet::request_inference`]), with a fee held until a
-//!   prover earns it, or proves one itself and records it ([`Pallet::submit_inference`]).
+//!   prover earns it, or proves one itself and records it ([`Pallet::submit_inference`]). Every
+//!   entry an account makes the chain store is backed by a deposit it gets back when the entry
+//!   goes: expired requests leave in [`Hooks::on_idle`], at nobody's expense, and fulfilled ones
+//!   when their requester clears them ([`Pallet::clear_request`]).
 //! - A registered prover submits a result with a halo2 proof and a Falcon-512 attestation
 //!   ([`Pallet::submit_result`]). The pallet builds the public instances from chain state, checks
 //!   both through native host functions ([`zkml_primitives::zkml`]) and pays the prover.
+//!
+//! A proof check costs what its circuit's shape makes it cost. Each model's verification weight
+//! is computed at registration from the verification benchmark over the circuit's shape
+//! ([`WeightInfo::verify_proof`]) and stored with it ([`ModelInfo::verification_weight`]).
+//! Submissions are charged the check of the widest circuit the settings allow before dispatch and
+//! refunded down to their model's weight after it, whether the proof verified or not.
 //!
 //! The public instances are, in order: the model commitment, the input (or its commitment), the
 //! output, and a binding derived from the request (or a nonce) and the submitter, so that a proof
@@ -75,11 +84,12 @@ pub mod pallet {
     use frame_support::{Deserialize, Serialize};
     use frame_system::offchain::{AppCrypto, CreateSignedTransaction};
     use frame_system::pallet_prelude::*;
+    use frame_support::dispatch::WithPostDispatchInfo;
     use sp_runtime::traits::{Saturating, StaticLookup, Zero};
     use zkml_primitives::{
         attestation_message, binding, fixed_to_field, is_canonical_field, zkml, BindingContext, CircuitSettings,
         FieldBytes, ModelId, RequestId, FALCON512_MAX_SIGNATURE_BYTES, FALCON512_PUBLIC_KEY_BYTES,
-        KZG_VERIFIER_PARAMS_BYTES,
+        KZG_VERIFIER_PARAMS_BYTES, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS,
     };
 
     /// The KZG verifier parameters: G1 generator, G2 and s·G2, compressed.
@@ -90,7 +100,9 @@ pub mod pallet {
     pub type OutputOf<T> = BoundedVec<i64, <T as Config>::MaxOutputLength>;
     type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+    /// 1: models carry their verification weight, requests their storage deposit, and requests
+    /// are indexed by deadline.
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
@@ -134,9 +146,14 @@ pub mod pallet {
         /// Deposit held for a model, on top of [`Config::DepositPerByte`].
         #[pallet::constant]
         type DepositBase: Get<BalanceOf<Self>>;
-        /// Deposit held per byte a model stores.
+        /// Deposit held per byte that an account makes the chain store: a model, a request with
+        /// its result, a self-proved inference, a prover's key. Released when the entry goes.
         #[pallet::constant]
         type DepositPerByte: Get<BalanceOf<Self>>;
+        /// Least fee a request may offer, so that flooding a model's pending requests costs
+        /// something even though fees of expired requests are refunded.
+        #[pallet::constant]
+        type MinimumFee: Get<BalanceOf<Self>>;
         /// Longest a request may wait for a result, in blocks.
         #[pallet::constant]
         type MaxRequestLifetime: Get<BlockNumberFor<Self>>;
@@ -160,6 +177,14 @@ pub mod pallet {
         fn offchain_worker(now: BlockNumberFor<T>) {
             Self::prove_pending(now);
         }
+
+        /// Expires requests whose deadline has passed, in deadline order, as far as the block's
+        /// spare weight goes: their fees and deposits go back to their requesters and they leave
+        /// the pending set, without anyone paying for a call. What does not fit waits for the
+        /// next block's spare weight ([`ExpiryCursor`]).
+        fn on_idle(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+            Self::expire_requests(now, limit)
+        }
     }
 
     /// Why the pallet holds funds.
@@ -169,6 +194,10 @@ pub mod pallet {
         ModelDeposit,
         /// The fee of a pending inference request.
         InferenceFee,
+        /// The storage deposit of a request and its result, or of a self-proved inference.
+        RequestDeposit,
+        /// The storage deposit of a prover's Falcon-512 key.
+        ProverDeposit,
     }
 
     /// The id the next registered model gets.
@@ -213,6 +242,14 @@ pub mod pallet {
     #[pallet::storage]
     pub type PendingRequests<T> = StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, RequestId, ()>;
 
+    /// Requests by deadline: `on_idle` expires those of each block before the current one.
+    #[pallet::storage]
+    pub type Deadlines<T: Config> = StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, RequestId, ()>;
+
+    /// The earliest deadline whose requests `on_idle` may not have expired yet.
+    #[pallet::storage]
+    pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
     /// Each account's next nonce for self-proved inferences: part of their binding.
     #[pallet::storage]
     pub type Nonces<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
@@ -240,7 +277,8 @@ pub mod pallet {
         pub verifier_params: Option<Vec<u8>>,
         /// Models registered at genesis (public inputs), with their owners' deposits held.
         pub models: Vec<GenesisModel<T::AccountId>>,
-        /// Provers registered at genesis, with their Falcon-512 public keys.
+        /// Provers registered at genesis, with their Falcon-512 public keys; their deposits are
+        /// held.
         pub provers: Vec<(T::AccountId, Vec<u8>)>,
     }
 
@@ -271,8 +309,7 @@ pub mod pallet {
             }
             for (prover, key) in &self.provers {
                 let key = FalconPublicKey::try_from(key.clone()).expect("genesis Falcon-512 keys are 897 bytes");
-                assert_eq!(key.len(), FALCON512_PUBLIC_KEY_BYTES as usize, "genesis Falcon-512 keys are 897 bytes");
-                Provers::<T>::insert(prover, key);
+                Pallet::<T>::do_register_prover(prover.clone(), key).expect("genesis provers must pass registration");
             }
         }
     }
@@ -290,10 +327,10 @@ pub mod pallet {
         ModelRetired { model: ModelId, deposit_released: BalanceOf<T> },
         /// Governance changed the KZG verifier parameters.
         VerifierParamsSet,
-        /// An account registered (or replaced) its Falcon-512 key as a prover.
-        ProverRegistered { prover: T::AccountId },
-        /// An account stopped being a prover.
-        ProverDeregistered { prover: T::AccountId },
+        /// An account registered (or replaced) its Falcon-512 key as a prover; `deposit` is held.
+        ProverRegistered { prover: T::AccountId, deposit: BalanceOf<T> },
+        /// An account stopped being a prover; its deposit was released.
+        ProverDeregistered { prover: T::AccountId, deposit_released: BalanceOf<T> },
         /// A dApp requested an inference; its fee is held until the deadline.
         InferenceRequested {
             request: RequestId,
@@ -310,8 +347,14 @@ pub mod pallet {
             prover: T::AccountId,
             fee: BalanceOf<T>,
         },
-        /// An expired request was cancelled and its fee refunded.
+        /// An expired request (or one of a retired model) was cancelled and its fee and deposit
+        /// refunded.
         RequestCancelled { request: RequestId, requester: T::AccountId, refunded: BalanceOf<T> },
+        /// A request's deadline passed without a result: `on_idle` removed it and refunded its
+        /// fee and deposit.
+        RequestExpired { request: RequestId, requester: T::AccountId, refunded: BalanceOf<T> },
+        /// A requester cleared a fulfilled request and its result; its deposit was released.
+        RequestCleared { request: RequestId, requester: T::AccountId, deposit_released: BalanceOf<T> },
     }
 
     #[pallet::error]
@@ -356,6 +399,12 @@ pub mod pallet {
         OutputLength,
         /// The input's visibility (public or committed) is not the model's.
         WrongInputVisibility,
+        /// The fee is below [`Config::MinimumFee`].
+        FeeTooLow,
+        /// Only the requester may clear a request.
+        NotRequester,
+        /// The request is still pending: it can be cancelled once expired, not cleared.
+        RequestPending,
         /// The deadline is not after the current block.
         DeadlineInPast,
         /// The deadline is further away than [`Config::MaxRequestLifetime`].
@@ -472,31 +521,31 @@ pub mod pallet {
         }
 
         /// Registers the caller as a prover with a Falcon-512 public key (897 bytes), or replaces
-        /// its key.
+        /// its key. A deposit for the key's bytes is held until the caller deregisters.
         #[pallet::call_index(5)]
         #[pallet::weight(T::WeightInfo::register_prover())]
         pub fn register_prover(origin: OriginFor<T>, public_key: FalconPublicKey) -> DispatchResult {
             let prover = ensure_signed(origin)?;
-            ensure!(public_key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
-            ensure!(Provers::<T>::get(&prover).as_ref() != Some(&public_key), Error::<T>::ProverAlreadyRegistered);
-            Provers::<T>::insert(&prover, public_key);
-            Self::deposit_event(Event::ProverRegistered { prover });
-            Ok(())
+            Self::do_register_prover(prover, public_key)
         }
 
-        /// Removes the caller from the provers.
+        /// Removes the caller from the provers and releases its deposit.
         #[pallet::call_index(6)]
         #[pallet::weight(T::WeightInfo::deregister_prover())]
         pub fn deregister_prover(origin: OriginFor<T>) -> DispatchResult {
             let prover = ensure_signed(origin)?;
             ensure!(Provers::<T>::take(&prover).is_some(), Error::<T>::ProverNotRegistered);
-            Self::deposit_event(Event::ProverDeregistered { prover });
+            let deposit_released =
+                T::Currency::release_all(&HoldReason::ProverDeposit.into(), &prover, Precision::BestEffort)?;
+            Self::deposit_event(Event::ProverDeregistered { prover, deposit_released });
             Ok(())
         }
 
         /// Requests an inference of an active model with a public input: fixed-point integers at
-        /// the model's input scale. `fee` is held from the caller until a prover earns it or, after
-        /// `deadline`, the request is cancelled.
+        /// the model's input scale. `fee`, at least [`Config::MinimumFee`], is held from the caller
+        /// until a prover earns it or the request expires after `deadline`. A deposit for the
+        /// request's and its result's bytes is held until the request expires, is cancelled, or,
+        /// fulfilled, is cleared ([`Pallet::clear_request`]).
         #[pallet::call_index(7)]
         #[pallet::weight(T::WeightInfo::request_inference(input.len() as u32))]
         pub fn request_inference(
@@ -513,21 +562,25 @@ pub mod pallet {
             let now = frame_system::Pallet::<T>::block_number();
             ensure!(deadline > now, Error::<T>::DeadlineInPast);
             ensure!(deadline <= now.saturating_add(T::MaxRequestLifetime::get()), Error::<T>::DeadlineTooFar);
+            ensure!(fee >= T::MinimumFee::get(), Error::<T>::FeeTooLow);
+
+            let mut record = Request::<T> {
+                model,
+                requester: requester.clone(),
+                input: Input::Public(input),
+                fee,
+                deposit: Zero::zero(),
+                deadline,
+                status: RequestStatus::Pending,
+            };
+            record.deposit = Self::request_deposit(&record, info.description.output_len);
             T::Currency::hold(&HoldReason::InferenceFee.into(), &requester, fee)?;
+            T::Currency::hold(&HoldReason::RequestDeposit.into(), &requester, record.deposit)?;
 
             let request = Self::next_request_id();
-            Requests::<T>::insert(
-                request,
-                Request::<T> {
-                    model,
-                    requester: requester.clone(),
-                    input: Input::Public(input),
-                    fee,
-                    deadline,
-                    status: RequestStatus::Pending,
-                },
-            );
+            Requests::<T>::insert(request, record);
             PendingRequests::<T>::insert(model, request, ());
+            Deadlines::<T>::insert(deadline, request, ());
             Self::deposit_event(Event::InferenceRequested { request, model, requester, fee, deadline });
             Ok(())
         }
@@ -539,8 +592,11 @@ pub mod pallet {
         /// The pallet builds the public instances from chain state (binding = hash of the request
         /// id and the caller), checks the signature and the proof, records the result and pays the
         /// fee to the caller. On any failure nothing changes.
+        ///
+        /// Charged the widest allowed circuit's check before dispatch; afterwards the model's own
+        /// weight if the proof was checked, valid or not, and less if the call failed before.
         #[pallet::call_index(8)]
-        #[pallet::weight(T::WeightInfo::submit_result(T::MaxInputLength::get() + output.len() as u32 + 2))]
+        #[pallet::weight(Pallet::<T>::max_submission_weight(T::WeightInfo::submit_result))]
         pub fn submit_result(
             origin: OriginFor<T>,
             request_id: RequestId,
@@ -549,17 +605,28 @@ pub mod pallet {
             signature: FalconSignature,
         ) -> DispatchResultWithPostInfo {
             let prover = ensure_signed(origin)?;
-            let prover_key = Provers::<T>::get(&prover).ok_or(Error::<T>::ProverNotRegistered)?;
-            let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound)?;
-            ensure!(request.status == RequestStatus::Pending, Error::<T>::AlreadyFulfilled);
-            ensure!(frame_system::Pallet::<T>::block_number() <= request.deadline, Error::<T>::RequestExpired);
-            let info = Self::active_model(request.model)?;
+            // Before the proof check, a failure costs the call without it (the benchmark's
+            // smallest circuit included).
+            let unchecked = T::WeightInfo::submit_result(output.len() as u32);
+            let prover_key = Provers::<T>::get(&prover).ok_or(Error::<T>::ProverNotRegistered.with_weight(unchecked))?;
+            let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound.with_weight(unchecked))?;
+            ensure!(request.status == RequestStatus::Pending, Error::<T>::AlreadyFulfilled.with_weight(unchecked));
+            ensure!(
+                frame_system::Pallet::<T>::block_number() <= request.deadline,
+                Error::<T>::RequestExpired.with_weight(unchecked)
+            );
+            let info = Self::active_model(request.model).map_err(|e| e.with_weight(unchecked))?;
+            let checked = Self::submission_weight(T::WeightInfo::submit_result, &info);
 
             let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
             let message = attestation_message(genesis.as_ref(), request_id, &output, &proof);
-            ensure!(zkml::falcon512_verify(&prover_key, &message, &signature), Error::<T>::BadAttestation);
+            ensure!(
+                zkml::falcon512_verify(&prover_key, &message, &signature),
+                Error::<T>::BadAttestation.with_weight(unchecked)
+            );
             let context = BindingContext::Request(request_id);
-            Self::verify(request.model, &info, &request.input, &output, &proof, binding(context, &prover.encode()))?;
+            Self::verify(request.model, &info, &request.input, &output, &proof, binding(context, &prover.encode()))
+                .map_err(|e| e.with_weight(checked))?;
 
             T::Currency::transfer_on_hold(
                 &HoldReason::InferenceFee.into(),
@@ -569,61 +636,73 @@ pub mod pallet {
                 Precision::Exact,
                 Restriction::Free,
                 Fortitude::Polite,
-            )?;
+            )
+            .map_err(|e| e.with_weight(checked))?;
             request.status = RequestStatus::Fulfilled;
-            let (model, fee) = (request.model, request.fee);
+            let (model, fee, deadline) = (request.model, request.fee, request.deadline);
             Requests::<T>::insert(request_id, request);
             PendingRequests::<T>::remove(model, request_id);
+            Deadlines::<T>::remove(deadline, request_id);
             Self::record(request_id, model, output, prover, fee);
-            // Charged for the largest input up front; the model's own size is known now.
-            Ok(Some(T::WeightInfo::submit_result(info.description.instances())).into())
+            Ok(Some(checked).into())
         }
 
         /// Records an inference the caller proved itself. `input` is the public input, or for a
         /// model with hashed inputs, the Poseidon commitment to the private input. The binding is
-        /// derived from the caller and its next nonce.
+        /// derived from the caller and its next nonce. A deposit for the record's bytes is held
+        /// until the caller clears it ([`Pallet::clear_request`]).
+        ///
+        /// Charged like [`Pallet::submit_result`]: the widest allowed check before dispatch, the
+        /// model's own weight after it, whether the proof verified or not.
         #[pallet::call_index(9)]
-        #[pallet::weight(T::WeightInfo::submit_inference(input.instances() + output.len() as u32 + 2))]
+        #[pallet::weight(Pallet::<T>::max_submission_weight(T::WeightInfo::submit_inference))]
         pub fn submit_inference(
             origin: OriginFor<T>,
             model: ModelId,
             input: Input<T>,
             output: OutputOf<T>,
             proof: ProofOf<T>,
-        ) -> DispatchResult {
+        ) -> DispatchResultWithPostInfo {
             let submitter = ensure_signed(origin)?;
-            let info = Self::active_model(model)?;
+            let unchecked = T::WeightInfo::submit_inference(input.instances().saturating_add(output.len() as u32));
+            let info = Self::active_model(model).map_err(|e| e.with_weight(unchecked))?;
             match (&input, info.description.visibility) {
-                (Input::Public(values), InputVisibility::Public) => {
-                    ensure!(values.len() == info.description.input_len as usize, Error::<T>::InputLength)
-                }
+                (Input::Public(values), InputVisibility::Public) => ensure!(
+                    values.len() == info.description.input_len as usize,
+                    Error::<T>::InputLength.with_weight(unchecked)
+                ),
                 (Input::Committed(_), InputVisibility::Hashed) => {}
-                _ => return Err(Error::<T>::WrongInputVisibility.into()),
+                _ => return Err(Error::<T>::WrongInputVisibility.with_weight(unchecked)),
             }
+            let checked = Self::submission_weight(T::WeightInfo::submit_inference, &info);
             let nonce = Nonces::<T>::get(&submitter);
             let context = BindingContext::Nonce(nonce);
-            Self::verify(model, &info, &input, &output, &proof, binding(context, &submitter.encode()))?;
+            Self::verify(model, &info, &input, &output, &proof, binding(context, &submitter.encode()))
+                .map_err(|e| e.with_weight(checked))?;
 
+            let now = frame_system::Pallet::<T>::block_number();
+            let mut record = Request::<T> {
+                model,
+                requester: submitter.clone(),
+                input,
+                fee: Zero::zero(),
+                deposit: Zero::zero(),
+                deadline: now,
+                status: RequestStatus::Fulfilled,
+            };
+            record.deposit = Self::request_deposit(&record, info.description.output_len);
+            T::Currency::hold(&HoldReason::RequestDeposit.into(), &submitter, record.deposit)
+                .map_err(|e| e.with_weight(checked))?;
             Nonces::<T>::insert(&submitter, nonce.saturating_add(1));
             let request = Self::next_request_id();
-            let now = frame_system::Pallet::<T>::block_number();
-            Requests::<T>::insert(
-                request,
-                Request::<T> {
-                    model,
-                    requester: submitter.clone(),
-                    input,
-                    fee: Zero::zero(),
-                    deadline: now,
-                    status: RequestStatus::Fulfilled,
-                },
-            );
+            Requests::<T>::insert(request, record);
             Self::record(request, model, output, submitter, Zero::zero());
-            Ok(())
+            Ok(Some(checked).into())
         }
 
         /// Cancels a pending request whose deadline has passed, or whose model was retired, and
-        /// refunds its fee to the requester. Anyone may call it.
+        /// refunds its fee and deposit to the requester. Anyone may call it; expired requests
+        /// also leave by themselves in `on_idle`.
         #[pallet::call_index(10)]
         #[pallet::weight(T::WeightInfo::cancel_expired())]
         pub fn cancel_expired(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
@@ -633,19 +712,29 @@ pub mod pallet {
             let expired = frame_system::Pallet::<T>::block_number() > request.deadline;
             let retired = Models::<T>::get(request.model).is_none_or(|m| m.status == ModelStatus::Retired);
             ensure!(expired || retired, Error::<T>::RequestNotExpired);
-            let refunded = T::Currency::release(
-                &HoldReason::InferenceFee.into(),
-                &request.requester,
-                request.fee,
+            let (requester, refunded) = Self::remove_pending(request_id, request)?;
+            Self::deposit_event(Event::RequestCancelled { request: request_id, requester, refunded });
+            Ok(())
+        }
+
+        /// Removes a fulfilled request (or self-proved inference) of the caller's and its result,
+        /// and releases their deposit. The result's event stays in its block.
+        #[pallet::call_index(11)]
+        #[pallet::weight(T::WeightInfo::clear_request())]
+        pub fn clear_request(origin: OriginFor<T>, request_id: RequestId) -> DispatchResult {
+            let caller = ensure_signed(origin)?;
+            let request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound)?;
+            ensure!(request.requester == caller, Error::<T>::NotRequester);
+            ensure!(request.status == RequestStatus::Fulfilled, Error::<T>::RequestPending);
+            let deposit_released = T::Currency::release(
+                &HoldReason::RequestDeposit.into(),
+                &caller,
+                request.deposit,
                 Precision::BestEffort,
             )?;
             Requests::<T>::remove(request_id);
-            PendingRequests::<T>::remove(request.model, request_id);
-            Self::deposit_event(Event::RequestCancelled {
-                request: request_id,
-                requester: request.requester,
-                refunded,
-            });
+            Results::<T>::remove(request_id);
+            Self::deposit_event(Event::RequestCleared { request: request_id, requester: caller, deposit_released });
             Ok(())
         }
     }
@@ -675,8 +764,11 @@ pub mod pallet {
             ensure!(d.output_len <= T::MaxOutputLength::get(), Error::<T>::OutputLength);
             ensure!(is_canonical_field(&d.commitment), Error::<T>::MalformedCommitment);
 
+            // Settings outside the verification benchmark's range are refused here.
             let decoded = CircuitSettings::decode_valid(&settings).map_err(Error::<T>::from)?;
             ensure!(decoded.num_instances == d.instances(), Error::<T>::InstanceCountMismatch);
+            let (advice, range, lookups, instances) = decoded.verification_shape();
+            let verification_weight = T::WeightInfo::verify_proof(advice, range, lookups, instances);
             let kzg = VerifierParams::<T>::get().ok_or(Error::<T>::VerifierParamsNotSet)?;
             // Only the key's parsing is checked: an empty proof stops right after it.
             let instances = alloc::vec![[0u8; 32]; decoded.num_instances as usize];
@@ -689,7 +781,15 @@ pub mod pallet {
             let publisher_key = match publisher_attestation {
                 Some((key, signature)) => {
                     ensure!(key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
-                    ensure!(zkml::falcon512_verify(&key, &d.commitment, &signature), Error::<T>::BadPublisherSignature);
+                    let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+                    let message = zkml_primitives::publisher_attestation_message(
+                        genesis.as_ref(),
+                        &d.onnx_hash,
+                        &d.commitment,
+                        &vk,
+                        &settings,
+                    );
+                    ensure!(zkml::falcon512_verify(&key, &message, &signature), Error::<T>::BadPublisherSignature);
                     Some(key)
                 }
                 None => None,
@@ -702,6 +802,7 @@ pub mod pallet {
                 description,
                 vk_hash: sp_io::hashing::blake2_256(&vk),
                 publisher_key,
+                verification_weight,
                 deposit: Zero::zero(),
                 status: ModelStatus::Active,
                 registered_at: frame_system::Pallet::<T>::block_number(),
@@ -718,6 +819,101 @@ pub mod pallet {
             NextModelId::<T>::put(model.saturating_add(1));
             Self::deposit_event(Event::ModelRegistered { model, owner, commitment, deposit });
             Ok(())
+        }
+
+        /// `register_prover` after its origin check. Genesis registers its provers through it too.
+        pub fn do_register_prover(prover: T::AccountId, public_key: FalconPublicKey) -> DispatchResult {
+            ensure!(public_key.len() == FALCON512_PUBLIC_KEY_BYTES as usize, Error::<T>::MalformedFalconKey);
+            let replaced = Provers::<T>::get(&prover);
+            ensure!(replaced.as_ref() != Some(&public_key), Error::<T>::ProverAlreadyRegistered);
+            let bytes = prover.encoded_size().saturating_add(public_key.encoded_size()) as u32;
+            let deposit = T::DepositPerByte::get().saturating_mul(bytes.into());
+            // A replaced key's deposit is the same: the account's bytes and a key's.
+            if replaced.is_none() {
+                T::Currency::hold(&HoldReason::ProverDeposit.into(), &prover, deposit)?;
+            }
+            Provers::<T>::insert(&prover, public_key);
+            Self::deposit_event(Event::ProverRegistered { prover, deposit });
+            Ok(())
+        }
+
+        /// The deposit for `request` and the result of `output_len` integers it will have: the
+        /// bytes both take in storage.
+        fn request_deposit(request: &Request<T>, output_len: u32) -> BalanceOf<T> {
+            let result = VerifiedResult::<T>::max_encoded_len()
+                .saturating_sub(T::MaxOutputLength::get() as usize * 8)
+                .saturating_add(output_len as usize * 8);
+            let bytes = (request.encoded_size() + result) as u32;
+            T::DepositPerByte::get().saturating_mul(bytes.into())
+        }
+
+        /// Removes a pending request and refunds its fee and deposit: `(requester, refunded)`.
+        fn remove_pending(id: RequestId, request: Request<T>) -> Result<(T::AccountId, BalanceOf<T>), DispatchError> {
+            let fee = HoldReason::InferenceFee.into();
+            let refunded = T::Currency::release(&fee, &request.requester, request.fee, Precision::BestEffort)?;
+            let deposit = HoldReason::RequestDeposit.into();
+            let released = T::Currency::release(&deposit, &request.requester, request.deposit, Precision::BestEffort)?;
+            Requests::<T>::remove(id);
+            PendingRequests::<T>::remove(request.model, id);
+            Deadlines::<T>::remove(request.deadline, id);
+            Ok((request.requester, refunded.saturating_add(released)))
+        }
+
+        /// `on_idle`'s work: expires the requests of deadlines before `now`, from
+        /// [`ExpiryCursor`] on, within `limit`. Returns the weight used.
+        pub fn expire_requests(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+            let db = T::DbWeight::get();
+            // Reading and writing the cursor, and looking at one deadline.
+            let step = db.reads_writes(1, 1).saturating_add(db.reads(1));
+            let expire = T::WeightInfo::expire_request();
+            let mut used = step;
+            if used.any_gt(limit) {
+                return Weight::zero();
+            }
+            let mut cursor = ExpiryCursor::<T>::get();
+            while cursor < now {
+                let mut expired = Deadlines::<T>::drain_prefix(cursor);
+                loop {
+                    if used.saturating_add(expire).any_gt(limit) {
+                        ExpiryCursor::<T>::put(cursor);
+                        return used;
+                    }
+                    let Some((id, ())) = expired.next() else { break };
+                    used.saturating_accrue(expire);
+                    let Some(request) = Requests::<T>::get(id).filter(|r| r.status == RequestStatus::Pending) else {
+                        continue;
+                    };
+                    match Self::remove_pending(id, request) {
+                        Ok((requester, refunded)) => {
+                            Self::deposit_event(Event::RequestExpired { request: id, requester, refunded })
+                        }
+                        // Holds are released best effort: this cannot fail, and a request that
+                        // would is left for `cancel_expired` rather than stopping expiry.
+                        Err(error) => log::error!(target: "runtime::zkml", "expiring request {id}: {error:?}"),
+                    }
+                }
+                cursor.saturating_inc();
+                if used.saturating_add(step).any_gt(limit) {
+                    break;
+                }
+                used.saturating_accrue(db.reads(1));
+            }
+            ExpiryCursor::<T>::put(cursor);
+            used
+        }
+
+        /// The most a submission can weigh: the call with the most instances a model may have,
+        /// and the check of the widest circuit [`CircuitSettings::validate`] allows.
+        pub fn max_submission_weight(call: fn(u32) -> Weight) -> Weight {
+            let instances = T::MaxInputLength::get().saturating_add(T::MaxOutputLength::get()).saturating_add(2);
+            let widest = T::WeightInfo::verify_proof(MAX_ADVICE_COLUMNS, MAX_RANGE_COLUMNS, MAX_LOOKUP_COLUMNS, instances);
+            call(instances).saturating_add(widest)
+        }
+
+        /// What a submission for `info`'s model weighs once its proof is checked: the call as
+        /// benchmarked (on the smallest circuits, whose check it includes) and the model's check.
+        fn submission_weight(call: fn(u32) -> Weight, info: &ModelInfo<T>) -> Weight {
+            call(info.description.instances()).saturating_add(info.verification_weight)
         }
 
         /// Moves `model` from status `from` to `to`, or fails with `not_from`.

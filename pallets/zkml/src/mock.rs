@@ -50,6 +50,7 @@ parameter_types! {
 
 pub const DEPOSIT_BASE: Balance = 1_000;
 pub const DEPOSIT_PER_BYTE: Balance = 2;
+pub const MINIMUM_FEE: Balance = 10;
 pub const MAX_LIFETIME: u64 = 100;
 
 impl pallet_zkml::Config for Test {
@@ -67,6 +68,7 @@ impl pallet_zkml::Config for Test {
     type MaxOutputLength = ConstU32<1024>;
     type DepositBase = frame_support::traits::ConstU64<DEPOSIT_BASE>;
     type DepositPerByte = frame_support::traits::ConstU64<DEPOSIT_PER_BYTE>;
+    type MinimumFee = frame_support::traits::ConstU64<MINIMUM_FEE>;
     type MaxRequestLifetime = frame_support::traits::ConstU64<MAX_LIFETIME>;
     type AuthorityId = TestAuthId;
     type MaxJobsPerBlock = ConstU32<8>;
@@ -282,6 +284,25 @@ pub fn attest(account: AccountId, request: RequestId, output: &[i64], proof: &[u
     let message = attestation_message(genesis.as_ref(), request, output, proof);
     let signature = falcon512::detached_sign(&message, &falcon_keys(account).1);
     BoundedVec::truncate_from(signature.as_bytes().to_vec())
+}
+
+/// `account`'s publisher attestation of registering `description` with `settings` and `vk` on this
+/// chain.
+pub fn publisher_attestation(
+    account: AccountId,
+    description: &ModelDescription<Test>,
+    settings: &[u8],
+    vk: &[u8],
+) -> crate::FalconSignature {
+    let genesis = System::block_hash(0);
+    let message = zkml_primitives::publisher_attestation_message(
+        genesis.as_ref(),
+        &description.onnx_hash,
+        &description.commitment,
+        vk,
+        settings,
+    );
+    BoundedVec::truncate_from(falcon512::detached_sign(&message, &falcon_keys(account).1).as_bytes().to_vec())
 }
 
 pub fn request_binding(request: RequestId, submitter: AccountId) -> FieldBytes {

@@ -69,6 +69,29 @@ fn submit(
     Zkml::submit_result(signed(prover), request, bounded(output), bounded(proof), signature)
 }
 
+/// `assert_noop!` for calls that report the weight they used when they fail: the call fails
+/// with `$error`, whatever its post-dispatch info, and storage is unchanged.
+macro_rules! assert_refused {
+    ($call:expr, $error:expr $(,)?) => {{
+        let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+        let error: DispatchError = $error.into();
+        assert_eq!($call.map_err(|e| e.error), Err(error));
+        assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root, "storage changed");
+    }};
+}
+
+/// The deposit `request_inference` holds for `id`: the request's bytes and its result's.
+fn expected_request_deposit(id: zkml_primitives::RequestId, output_len: usize) -> Balance {
+    use codec::MaxEncodedLen;
+    let result_len = crate::VerifiedResult::<Test>::max_encoded_len() - 1024 * 8 + output_len * 8;
+    DEPOSIT_PER_BYTE * (Requests::<Test>::get(id).unwrap().encoded_size() + result_len) as Balance
+}
+
+/// The deposit a registered prover's key holds: the account's bytes and the key's.
+fn prover_deposit() -> Balance {
+    DEPOSIT_PER_BYTE * (PROVER.encoded_size() + falcon_public(PROVER).encoded_size()) as Balance
+}
+
 fn held(who: AccountId, reason: HoldReason) -> Balance {
     Balances::balance_on_hold(&RuntimeHoldReason::Zkml(reason), &who)
 }
@@ -90,21 +113,25 @@ fn happy_path_verifies_the_proof_and_pays_the_prover() {
 
         register_prover(PROVER);
         let id = request(model, 10);
-        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE);
+        let request_deposit = expected_request_deposit(id, artifacts().output_len as usize);
+        assert_eq!(Requests::<Test>::get(id).unwrap().deposit, request_deposit);
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE - request_deposit);
         assert_eq!(held(DAPP, HoldReason::InferenceFee), FEE);
+        assert_eq!(held(DAPP, HoldReason::RequestDeposit), request_deposit);
         assert!(PendingRequests::<Test>::contains_key(model, id));
         assert_eq!(Zkml::pending_requests(model, None, 10), vec![id]);
 
         let (output, proof, signature) = submission(id, PROVER);
         let post = submit(PROVER, id, &output, &proof, signature).unwrap();
-        // Charged for the model's own instance count, not the largest input.
+        // Charged for the model's own instance count and check, not the largest ones.
         let instances = 1 + artifacts().input_fixed.len() as u32 + output.len() as u32 + 1;
-        assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::submit_result(instances)));
+        let check = Models::<Test>::get(model).unwrap().verification_weight;
+        assert_eq!(post.actual_weight, Some(<() as crate::WeightInfo>::submit_result(instances) + check));
 
-        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE);
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE - request_deposit);
         assert_eq!(Balances::total_balance(&DAPP), STARTING_BALANCE - FEE);
         assert_eq!(held(DAPP, HoldReason::InferenceFee), 0);
-        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE);
+        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE - prover_deposit());
         assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Fulfilled);
         assert!(!PendingRequests::<Test>::contains_key(model, id));
         let result = Results::<Test>::get(id).unwrap();
@@ -130,6 +157,17 @@ fn happy_path_verifies_the_proof_and_pays_the_prover() {
         let view = Zkml::request_view(id).unwrap();
         assert_eq!(view.result, Some((output, PROVER)));
         assert_eq!(Zkml::model_view(model).unwrap().status, ModelStatus::Active);
+
+        // The requester clears the fulfilled request and gets its deposit back.
+        assert_noop!(Zkml::clear_request(signed(PROVER), id), Error::<Test>::NotRequester);
+        assert_ok!(Zkml::clear_request(signed(DAPP), id));
+        System::assert_last_event(
+            Event::RequestCleared { request: id, requester: DAPP, deposit_released: request_deposit }.into(),
+        );
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE);
+        assert_eq!(held(DAPP, HoldReason::RequestDeposit), 0);
+        assert!(Requests::<Test>::get(id).is_none() && Results::<Test>::get(id).is_none());
+        assert_noop!(Zkml::clear_request(signed(DAPP), id), Error::<Test>::RequestNotFound);
     });
 }
 
@@ -146,26 +184,26 @@ fn tampered_proofs_outputs_and_replays_are_rejected_without_changing_state() {
         let mut tampered = proof.clone();
         tampered[100] ^= 1;
         let signature = attest(PROVER, first, &output, &tampered);
-        assert_noop!(submit(PROVER, first, &output, &tampered, signature), Error::<Test>::InvalidProof);
+        assert_refused!(submit(PROVER, first, &output, &tampered, signature), Error::<Test>::InvalidProof);
 
         let mut wrong_output = output.clone();
         wrong_output[0] += 1;
         let signature = attest(PROVER, first, &wrong_output, &proof);
-        assert_noop!(submit(PROVER, first, &wrong_output, &proof, signature), Error::<Test>::InvalidProof);
+        assert_refused!(submit(PROVER, first, &wrong_output, &proof, signature), Error::<Test>::InvalidProof);
 
         // The proof for `first` is worthless for `second`, and for any other submitter.
         let signature = attest(PROVER, second, &output, &proof);
-        assert_noop!(submit(PROVER, second, &output, &proof, signature), Error::<Test>::InvalidProof);
+        assert_refused!(submit(PROVER, second, &output, &proof, signature), Error::<Test>::InvalidProof);
         let signature = attest(OTHER_PROVER, first, &output, &proof);
-        assert_noop!(submit(OTHER_PROVER, first, &output, &proof, signature), Error::<Test>::InvalidProof);
+        assert_refused!(submit(OTHER_PROVER, first, &output, &proof, signature), Error::<Test>::InvalidProof);
 
         let mut trailing = proof.clone();
         trailing.push(0);
         let signature = attest(PROVER, first, &output, &trailing);
-        assert_noop!(submit(PROVER, first, &output, &trailing, signature), Error::<Test>::TrailingProofBytes);
+        assert_refused!(submit(PROVER, first, &output, &trailing, signature), Error::<Test>::TrailingProofBytes);
 
         let signature = attest(PROVER, first, &output[..1], &proof);
-        assert_noop!(submit(PROVER, first, &output[..1], &proof, signature), Error::<Test>::OutputLength);
+        assert_refused!(submit(PROVER, first, &output[..1], &proof, signature), Error::<Test>::OutputLength);
 
         let signature = attest(PROVER, first, &output, &proof);
         assert_ok!(submit(PROVER, first, &output, &proof, signature));
@@ -178,20 +216,20 @@ fn attestations_provers_and_request_states_are_checked() {
         let model = register(InputVisibility::Public);
         let id = request(model, 10);
         let (output, proof, signature) = submission(id, PROVER);
-        assert_noop!(submit(PROVER, id, &output, &proof, signature.clone()), Error::<Test>::ProverNotRegistered);
+        assert_refused!(submit(PROVER, id, &output, &proof, signature.clone()), Error::<Test>::ProverNotRegistered);
 
         register_prover(PROVER);
         // Signed by another key, or over another output.
         let foreign = attest(OTHER_PROVER, id, &output, &proof);
-        assert_noop!(submit(PROVER, id, &output, &proof, foreign), Error::<Test>::BadAttestation);
+        assert_refused!(submit(PROVER, id, &output, &proof, foreign), Error::<Test>::BadAttestation);
         let mut other_output = output.clone();
         other_output[1] -= 1;
-        assert_noop!(submit(PROVER, id, &other_output, &proof, signature.clone()), Error::<Test>::BadAttestation);
-        assert_noop!(submit(PROVER, id, &output, &proof, bounded(&[1u8; 10])), Error::<Test>::BadAttestation);
-        assert_noop!(submit(PROVER, 99, &output, &proof, signature.clone()), Error::<Test>::RequestNotFound);
+        assert_refused!(submit(PROVER, id, &other_output, &proof, signature.clone()), Error::<Test>::BadAttestation);
+        assert_refused!(submit(PROVER, id, &output, &proof, bounded(&[1u8; 10])), Error::<Test>::BadAttestation);
+        assert_refused!(submit(PROVER, 99, &output, &proof, signature.clone()), Error::<Test>::RequestNotFound);
 
         assert_ok!(Zkml::pause_model(root(), model));
-        assert_noop!(submit(PROVER, id, &output, &proof, signature.clone()), Error::<Test>::ModelNotActive);
+        assert_refused!(submit(PROVER, id, &output, &proof, signature.clone()), Error::<Test>::ModelNotActive);
         assert_noop!(
             Zkml::request_inference(signed(DAPP), model, bounded(&artifacts().input_fixed), FEE, 10),
             Error::<Test>::ModelNotActive
@@ -200,9 +238,9 @@ fn attestations_provers_and_request_states_are_checked() {
         assert_noop!(Zkml::resume_model(root(), model), Error::<Test>::ModelNotPaused);
 
         assert_ok!(submit(PROVER, id, &output, &proof, signature.clone()));
-        assert_noop!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::AlreadyFulfilled);
+        assert_refused!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::AlreadyFulfilled);
         assert_noop!(Zkml::cancel_expired(signed(DAPP), id), Error::<Test>::AlreadyFulfilled);
-        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE);
+        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE + FEE - prover_deposit());
     });
 }
 
@@ -212,17 +250,18 @@ fn expired_requests_are_refused_then_cancelled_and_refunded() {
         let model = register(InputVisibility::Public);
         register_prover(PROVER);
         let id = request(model, 5);
+        let deposit = expected_request_deposit(id, artifacts().output_len as usize);
         let (output, proof, signature) = submission(id, PROVER);
         assert_noop!(Zkml::cancel_expired(signed(PROVER), id), Error::<Test>::RequestNotExpired);
 
         System::set_block_number(6);
-        assert_noop!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::RequestExpired);
+        assert_refused!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::RequestExpired);
         assert_ok!(Zkml::cancel_expired(signed(PROVER), id));
         assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
         assert_eq!(held(DAPP, HoldReason::InferenceFee), 0);
         assert!(Requests::<Test>::get(id).is_none());
         assert!(Zkml::pending_requests(model, None, 10).is_empty());
-        System::assert_last_event(Event::RequestCancelled { request: id, requester: DAPP, refunded: FEE }.into());
+        System::assert_last_event(Event::RequestCancelled { request: id, requester: DAPP, refunded: FEE + deposit }.into());
         assert_noop!(Zkml::cancel_expired(signed(PROVER), id), Error::<Test>::RequestNotFound);
     });
 }
@@ -249,6 +288,12 @@ fn request_arguments_are_checked() {
             Zkml::request_inference(signed(DAPP), model, bounded(&input), STARTING_BALANCE * 2, 10),
             TokenError::FundsUnavailable
         );
+        // Zero-fee requests would flood a model's pending set for nothing.
+        assert_noop!(
+            Zkml::request_inference(signed(DAPP), model, bounded(&input), MINIMUM_FEE - 1, 10),
+            Error::<Test>::FeeTooLow
+        );
+        assert_ok!(Zkml::request_inference(signed(DAPP), model, bounded(&input), MINIMUM_FEE, 10));
     });
 }
 
@@ -269,7 +314,7 @@ fn retiring_releases_the_deposit_and_frees_pending_fees() {
 
         register_prover(PROVER);
         let (output, proof, signature) = submission(id, PROVER);
-        assert_noop!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::ModelNotActive);
+        assert_refused!(submit(PROVER, id, &output, &proof, signature), Error::<Test>::ModelNotActive);
         // A retired model's requests need not wait for their deadline.
         assert_ok!(Zkml::cancel_expired(signed(DAPP), id));
         assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
@@ -334,22 +379,81 @@ fn registration_checks_the_circuit_and_the_publisher() {
         bad_commitment.commitment = [0xff; 32];
         assert_noop!(attempt(bad_commitment, &settings, &vk, None), Error::<Test>::MalformedCommitment);
 
-        // A publisher attestation must sign the commitment with the given key.
+        // A publisher attestation must sign this registration with the given key.
+        let key = falcon_public(GOVERNANCE_OWNER);
+        let signature = publisher_attestation(GOVERNANCE_OWNER, &public(), &settings, &vk);
+        assert_noop!(
+            attempt(public(), &settings, &vk, Some((bounded(&key[..100]), signature.clone()))),
+            Error::<Test>::MalformedFalconKey
+        );
+        let other_key = falcon_public(PROVER);
+        assert_noop!(
+            attempt(public(), &settings, &vk, Some((other_key, signature.clone()))),
+            Error::<Test>::BadPublisherSignature
+        );
+        assert_ok!(attempt(public(), &settings, &vk, Some((key.clone(), signature))));
+        assert_eq!(Models::<Test>::get(0).unwrap().publisher_key, Some(key));
+        assert_eq!(Models::<Test>::get(0).unwrap().vk_hash, sp_io::hashing::blake2_256(&vk));
+    });
+}
+
+#[test]
+fn a_publisher_attestation_is_good_for_one_registration_on_one_chain() {
+    new_test_ext().execute_with(|| {
+        let a = artifacts();
+        let (settings, vk) = (a.settings_bytes(Visibility::Public), a.vk_bytes(Visibility::Public));
+        let (private_settings, private_vk) = (a.settings_bytes(Visibility::Private), a.vk_bytes(Visibility::Private));
+        let description = a.description(InputVisibility::Public);
         let key = falcon_public(GOVERNANCE_OWNER);
         let sign = |message: &[u8]| {
             use pqcrypto_traits::sign::DetachedSignature;
             let signature = pqcrypto_falcon::falcon512::detached_sign(message, &falcon_keys(GOVERNANCE_OWNER).1);
             bounded(signature.as_bytes())
         };
-        let wrong = Some((key.clone(), sign(b"something else")));
-        assert_noop!(attempt(public(), &settings, &vk, wrong), Error::<Test>::BadPublisherSignature);
-        assert_noop!(
-            attempt(public(), &settings, &vk, Some((bounded(&key[..100]), sign(&a.commitment)))),
-            Error::<Test>::MalformedFalconKey
-        );
-        assert_ok!(attempt(public(), &settings, &vk, Some((key.clone(), sign(&a.commitment)))));
+        let message = |genesis: &[u8], onnx_hash: &[u8; 32], commitment: &[u8; 32], vk: &[u8], settings: &[u8]| {
+            zkml_primitives::publisher_attestation_message(genesis, onnx_hash, commitment, vk, settings)
+        };
+        let genesis = System::block_hash(0);
+        let genesis = genesis.as_ref();
+        let (onnx, commitment) = (&a.onnx_hash, &a.commitment);
+        let other_chain = [0x42; 32];
+        let mut other_onnx = a.onnx_hash;
+        other_onnx[0] ^= 1;
+        let mut other_commitment = a.commitment;
+        other_commitment[0] ^= 1;
+        let refused = [
+            // The old, untagged message.
+            a.commitment.to_vec(),
+            message(&other_chain, onnx, commitment, &vk, &settings),
+            message(genesis, &other_onnx, commitment, &vk, &settings),
+            message(genesis, onnx, &other_commitment, &vk, &settings),
+            message(genesis, onnx, commitment, &private_vk, &settings),
+            message(genesis, onnx, commitment, &vk, &private_settings),
+        ];
+        for signed_message in refused {
+            let attestation = Some((key.clone(), sign(&signed_message)));
+            assert_noop!(
+                Zkml::register_model(
+                    root(),
+                    GOVERNANCE_OWNER,
+                    description.clone(),
+                    bounded(&settings),
+                    bounded(&vk),
+                    attestation
+                ),
+                Error::<Test>::BadPublisherSignature
+            );
+        }
+        let attestation = Some((key.clone(), sign(&message(genesis, onnx, commitment, &vk, &settings))));
+        assert_ok!(Zkml::register_model(
+            root(),
+            GOVERNANCE_OWNER,
+            description,
+            bounded(&settings),
+            bounded(&vk),
+            attestation
+        ));
         assert_eq!(Models::<Test>::get(0).unwrap().publisher_key, Some(key));
-        assert_eq!(Models::<Test>::get(0).unwrap().vk_hash, sp_io::hashing::blake2_256(&vk));
     });
 }
 
@@ -363,16 +467,17 @@ fn self_proved_inferences_are_bound_to_the_submitter_and_a_nonce() {
         let submit = |who, input: Input<Test>| {
             Zkml::submit_inference(signed(who), model, input, bounded(&proved.output), bounded(&proved.proof))
         };
-        assert_noop!(submit(PROVER, input.clone()), Error::<Test>::InvalidProof);
-        assert_noop!(submit(DAPP, Input::Committed([0; 32])), Error::<Test>::WrongInputVisibility);
+        assert_refused!(submit(PROVER, input.clone()), Error::<Test>::InvalidProof);
+        assert_refused!(submit(DAPP, Input::Committed([0; 32])), Error::<Test>::WrongInputVisibility);
         assert_ok!(submit(DAPP, input.clone()));
         assert_eq!(Nonces::<Test>::get(DAPP), 1);
         let id = crate::NextRequestId::<Test>::get() - 1;
         assert_eq!(Results::<Test>::get(id).unwrap().output.to_vec(), proved.output);
         assert_eq!(Requests::<Test>::get(id).unwrap().status, RequestStatus::Fulfilled);
         // The nonce moved on: the same proof cannot be recorded twice.
-        assert_noop!(submit(DAPP, input), Error::<Test>::InvalidProof);
-        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
+        assert_refused!(submit(DAPP, input), Error::<Test>::InvalidProof);
+        let deposit = expected_request_deposit(id, proved.output.len());
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - deposit);
     });
 }
 
@@ -385,10 +490,10 @@ fn private_inputs_are_proved_against_their_commitment() {
         let submit = |input: Input<Test>| {
             Zkml::submit_inference(signed(DAPP), model, input, bounded(&proved.output), bounded(&proved.proof))
         };
-        assert_noop!(submit(Input::Public(bounded(&a.input_fixed))), Error::<Test>::WrongInputVisibility);
+        assert_refused!(submit(Input::Public(bounded(&a.input_fixed))), Error::<Test>::WrongInputVisibility);
         let mut wrong = proved.input_commitment;
         wrong[0] ^= 1;
-        assert_noop!(submit(Input::Committed(wrong)), Error::<Test>::InvalidProof);
+        assert_refused!(submit(Input::Committed(wrong)), Error::<Test>::InvalidProof);
         assert_ok!(submit(Input::Committed(proved.input_commitment)));
         assert_noop!(
             Zkml::request_inference(signed(DAPP), model, bounded(&a.input_fixed), FEE, 10),
@@ -442,10 +547,16 @@ fn provers_register_and_deregister() {
             Zkml::register_prover(signed(PROVER), falcon_public(PROVER)),
             Error::<Test>::ProverAlreadyRegistered
         );
-        // Replacing the key is allowed.
+        // The key's bytes and the account's are paid for while the prover is registered.
+        let deposit = prover_deposit();
+        System::assert_last_event(Event::ProverRegistered { prover: PROVER, deposit }.into());
+        assert_eq!(held(PROVER, HoldReason::ProverDeposit), deposit);
+        // Replacing the key is allowed, and holds nothing more.
         assert_ok!(Zkml::register_prover(signed(PROVER), falcon_public(OTHER_PROVER)));
+        assert_eq!(held(PROVER, HoldReason::ProverDeposit), deposit);
         assert_ok!(Zkml::deregister_prover(signed(PROVER)));
-        System::assert_last_event(Event::ProverDeregistered { prover: PROVER }.into());
+        System::assert_last_event(Event::ProverDeregistered { prover: PROVER, deposit_released: deposit }.into());
+        assert_eq!(Balances::balance(&PROVER), STARTING_BALANCE);
     });
 }
 
@@ -502,7 +613,7 @@ fn pending_requests_page_through_a_model() {
 #[test]
 fn benchmark_fixtures_verify() {
     use crate::fixture::{BoundProof, FixtureModel, Fixtures, GENESIS_HASH, REQUEST};
-    use zkml_primitives::{attestation_message, binding, BindingContext};
+    use zkml_primitives::{attestation_message, binding, publisher_attestation_message, BindingContext};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let path = root.join("src/fixtures/mlp_family.scale");
     let context = |for_request| if for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
@@ -538,7 +649,13 @@ fn benchmark_fixtures_verify() {
                 scale: a.scale,
                 input: a.input_fixed.clone(),
                 output,
-                publisher_signature: sign(&a.commitment),
+                publisher_signature: sign(&publisher_attestation_message(
+                    &GENESIS_HASH,
+                    &a.onnx_hash,
+                    &a.commitment,
+                    &a.vk_bytes(Visibility::Public),
+                    &a.settings_bytes(Visibility::Public),
+                )),
                 proofs,
             });
         }
@@ -567,7 +684,228 @@ fn benchmark_fixtures_verify() {
             let message = attestation_message(&GENESIS_HASH, REQUEST, &model.output, &bound.proof);
             assert!(zkml::falcon512_verify(&fixtures.falcon_public_key, &message, &bound.attestation));
         }
-        assert!(zkml::falcon512_verify(&fixtures.falcon_public_key, &model.commitment, &model.publisher_signature));
+        let message = publisher_attestation_message(
+            &GENESIS_HASH,
+            &model.onnx_hash,
+            &model.commitment,
+            &model.vk,
+            &model.settings,
+        );
+        assert!(zkml::falcon512_verify(&fixtures.falcon_public_key, &message, &model.publisher_signature));
+    }
+}
+
+#[test]
+fn expired_requests_leave_in_on_idle_with_their_fees_and_deposits_refunded() {
+    use frame_support::traits::Hooks;
+    use frame_support::weights::Weight;
+    new_test_ext().execute_with(|| {
+        let model = register(InputVisibility::Public);
+        let (a, b, c) = (request(model, 2), request(model, 2), request(model, 3));
+        let live = request(model, 50);
+        let output_len = artifacts().output_len as usize;
+        let deposit = expected_request_deposit(a, output_len);
+        assert_eq!([b, c].map(|id| expected_request_deposit(id, output_len)), [deposit; 2]);
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - 4 * (FEE + deposit));
+
+        // Nothing has expired at the deadline itself: results are accepted until its end.
+        assert_eq!(Zkml::on_idle(2, Weight::MAX), idle_step(2));
+        assert_eq!(Zkml::pending_requests(model, None, 10).len(), 4);
+
+        // Room for one expiry: the rest waits for the next block's spare weight.
+        let one = idle_step(1) + <() as crate::WeightInfo>::expire_request();
+        System::reset_events();
+        assert_eq!(Zkml::on_idle(4, one), one);
+        assert_eq!(Zkml::pending_requests(model, None, 10).len(), 3);
+        let expired = |e: &frame_system::EventRecord<RuntimeEvent, _>| {
+            matches!(e.event, RuntimeEvent::Zkml(Event::RequestExpired { .. }))
+        };
+        assert_eq!(System::events().iter().filter(|e| expired(e)).count(), 1);
+
+        Zkml::on_idle(4, Weight::MAX);
+        let mut pending = Zkml::pending_requests(model, None, 10);
+        pending.sort();
+        assert_eq!(pending, vec![live]);
+        for id in [a, b, c] {
+            assert!(Requests::<Test>::get(id).is_none());
+            System::assert_has_event(Event::RequestExpired { request: id, requester: DAPP, refunded: FEE + deposit }.into());
+        }
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE - deposit);
+        assert_eq!(held(DAPP, HoldReason::InferenceFee), FEE);
+        assert_eq!(crate::ExpiryCursor::<Test>::get(), 4);
+        // Without spare weight nothing happens.
+        assert_eq!(Zkml::on_idle(60, Weight::zero()), Weight::zero());
+        assert!(Requests::<Test>::get(live).is_some());
+    });
+}
+
+/// What `on_idle` uses to look at the deadlines from the cursor up to `now`, with none to expire.
+fn idle_step(deadlines: u64) -> frame_support::weights::Weight {
+    use frame_support::{traits::Get, weights::RuntimeDbWeight};
+    let db = <<Test as frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get();
+    db.reads_writes(1, 1) + db.reads(deadlines)
+}
+
+#[test]
+fn self_proved_inferences_hold_a_deposit_until_cleared() {
+    new_test_ext().execute_with(|| {
+        let a = artifacts();
+        let model = register(InputVisibility::Public);
+        let proved = a.prove(nonce_binding(0, DAPP), Visibility::Public);
+        let input = Input::Public(bounded(&a.input_fixed));
+        assert_ok!(Zkml::submit_inference(signed(DAPP), model, input, bounded(&proved.output), bounded(&proved.proof)));
+        let id = crate::NextRequestId::<Test>::get() - 1;
+        let deposit = expected_request_deposit(id, proved.output.len());
+        assert_eq!(held(DAPP, HoldReason::RequestDeposit), deposit);
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - deposit);
+        assert_ok!(Zkml::clear_request(signed(DAPP), id));
+        assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE);
+        assert!(Results::<Test>::get(id).is_none());
+    });
+}
+
+/// A proof check is charged what its circuit's shape costs to verify, before and after the
+/// check: the widest circuit the settings allow is registered, and a well-formed but invalid
+/// proof for it pays that circuit's verification weight.
+#[test]
+fn a_wide_circuits_check_is_charged_its_verification_weight() {
+    use crate::fixture::VerifierShapes;
+    use frame_support::dispatch::GetDispatchInfo;
+    use zkml_primitives::{MAX_ADVICE_COLUMNS as A, MAX_LOOKUP_COLUMNS as L, MAX_RANGE_COLUMNS as R};
+    let shapes = VerifierShapes::load();
+    let widest = shapes.covering(A, R, L, VerifierShapes::MAX_INSTANCES);
+    // Commitment, input, output and binding: the MLP's input and output are equally long.
+    let io = (widest.instances.len() - 2) / 2;
+    new_test_ext().execute_with(|| {
+        let description = crate::ModelDescription::<Test> {
+            name: bounded(b"widest"),
+            onnx_hash: [1; 32],
+            commitment: widest.instances[0],
+            input_shape: bounded(&[io as u32]),
+            input_len: io as u32,
+            output_len: io as u32,
+            input_scale: 7,
+            output_scale: 7,
+            visibility: InputVisibility::Public,
+        };
+        let (settings, vk) = (bounded(&widest.settings), bounded(&widest.vk));
+        assert_ok!(Zkml::register_model(root(), GOVERNANCE_OWNER, description, settings, vk, None));
+        let model = crate::NextModelId::<Test>::get() - 1;
+        let instances = widest.instances.len() as u32;
+        let check = <() as crate::WeightInfo>::verify_proof(A, R, L, instances);
+        assert_eq!(Models::<Test>::get(model).unwrap().verification_weight, check);
+
+        let call = crate::Call::<Test>::submit_inference {
+            model,
+            input: Input::Public(bounded(&vec![0; io])),
+            output: bounded(&vec![0; io]),
+            proof: bounded(&widest.proof),
+        };
+        // Before dispatch: the widest check at the most instances a model may have.
+        assert!(call.get_dispatch_info().call_weight.all_gte(check + <() as crate::WeightInfo>::submit_inference(instances)));
+        // The fixture's proof is bound to another submitter and input: it verifies for none here.
+        let failed = Zkml::submit_inference(
+            signed(DAPP),
+            model,
+            Input::Public(bounded(&vec![0; io])),
+            bounded(&vec![0; io]),
+            bounded(&widest.proof),
+        )
+        .unwrap_err();
+        assert_eq!(failed.error, Error::<Test>::InvalidProof.into());
+        let charged = <() as crate::WeightInfo>::submit_inference(instances) + check;
+        assert_eq!(failed.post_info.actual_weight, Some(charged));
+        // A failure before the check is charged less.
+        let early = Zkml::submit_inference(
+            signed(DAPP),
+            model,
+            Input::Committed([0; 32]),
+            bounded(&vec![0; io]),
+            bounded(&widest.proof),
+        )
+        .unwrap_err();
+        assert_eq!(early.error, Error::<Test>::WrongInputVisibility.into());
+        assert!(early.post_info.actual_weight.unwrap().all_lt(charged));
+    });
+}
+
+/// The committed verification-benchmark circuits must verify with the host function, cover the
+/// whole range `CircuitSettings::validate` allows, and reject a tampered proof.
+/// `ZKML_WRITE_FIXTURE=1` regenerates them first: the MLP family's circuits, laid out again with
+/// their settings' shape overridden (the layout spreads cells over however many columns it has).
+#[test]
+fn verifier_shape_fixtures_verify() {
+    use crate::fixture::{ShapeFixture, VerifierShapes};
+    use zkml_primitives::{MAX_ADVICE_COLUMNS as A, MAX_LOOKUP_COLUMNS as L, MAX_RANGE_COLUMNS as R};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("src/fixtures/verifier_shapes.scale");
+    let fixtures = if std::env::var_os("ZKML_WRITE_FIXTURE").is_some() {
+        // Each component swept with the others at their largest, as the benchmark runs them.
+        let mut shapes = vec![];
+        for (width, sweep) in [
+            (24, [2, 16, 32, 48].map(|a| (a, R, L)).to_vec()),
+            (24, [1, 16, 32, 48].map(|r| (A, r, L)).to_vec()),
+            (24, [0, 4, 8, 12].map(|l| (A, R, l)).to_vec()),
+            (24, vec![(A, R, L)]),
+            (8, vec![(A, R, L)]),
+            (2, vec![(A, R, L)]),
+        ] {
+            let model = root.join(format!("../../benchmarking/models/mlp_w{width}_d2"));
+            let input = zkml_prover::InputData::load(&model.join("input.json")).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            zkml_prover::compile(&model.join("network.onnx"), &input, dir.path()).unwrap();
+            let settings_path = dir.path().join("settings.json");
+            let compiled_k = zkml_prover::artifacts::ArtifactDir(dir.path().into()).load_settings().unwrap().public.circuit.base.k;
+            for (advice, range_columns, lookup_columns) in sweep {
+                let mut settings: zkml_prover::Settings =
+                    serde_json::from_slice(&std::fs::read(&settings_path).unwrap()).unwrap();
+                for variant in [&mut settings.public, &mut settings.private] {
+                    // Twice the rows, so that the narrowest shape holds the cells too.
+                    variant.circuit.base.k = compiled_k + 1;
+                    variant.circuit.base.num_advice_per_phase = vec![advice as usize];
+                    variant.circuit.range_columns = range_columns as usize;
+                    variant.circuit.lookup_columns = lookup_columns as usize;
+                }
+                std::fs::write(&settings_path, serde_json::to_vec(&settings).unwrap()).unwrap();
+                zkml_prover::setup(dir.path(), zkml_prover::SrsSource::Dev).unwrap();
+                let binding = halo2_proofs::halo2curves::bn256::Fr::from(7);
+                let file = zkml_prover::prove(dir.path(), &input, binding, Visibility::Public).unwrap();
+                let registration =
+                    zkml_primitives::registration::Registration::load(dir.path(), Visibility::Public).unwrap();
+                shapes.push(ShapeFixture {
+                    advice,
+                    range_columns,
+                    lookup_columns,
+                    settings: registration.settings,
+                    vk: registration.vk,
+                    proof: file.proof_bytes().unwrap(),
+                    instances: file.instances().unwrap().iter().map(halo2_proofs::halo2curves::ff::PrimeField::to_repr).collect(),
+                });
+            }
+        }
+        let kzg_params = artifacts().kzg_params.clone();
+        let fixtures = VerifierShapes { kzg_params, shapes };
+        std::fs::write(&path, fixtures.encode()).unwrap();
+        fixtures
+    } else {
+        <VerifierShapes as codec::Decode>::decode(&mut &std::fs::read(&path).unwrap()[..]).unwrap()
+    };
+    let (min, max) = (VerifierShapes::MIN_INSTANCES, VerifierShapes::MAX_INSTANCES);
+    assert!(fixtures.covering(A, R, L, max).covers(A, R, L, max), "the widest allowed circuit is measured");
+    assert_eq!(fixtures.shapes.iter().map(|s| s.instances.len() as u32).min(), Some(min));
+    for shape in &fixtures.shapes {
+        let settings = CircuitSettings::decode_valid(&shape.settings).unwrap();
+        assert_eq!(
+            settings.verification_shape(),
+            (shape.advice, shape.range_columns.max(1), shape.lookup_columns, shape.instances.len() as u32)
+        );
+        let verify = |proof: &[u8]| {
+            zkml::verify_halo2(&shape.settings, &shape.vk, proof, shape.instances.clone(), &fixtures.kzg_params).0
+        };
+        assert_eq!(verify(&shape.proof), Ok(()));
+        let mut tampered = shape.proof.clone();
+        tampered[64] ^= 1;
+        assert_eq!(verify(&tampered), Err(VerifyError::InvalidProof));
     }
 }
 

@@ -1,6 +1,7 @@
 //! The records pallet-zkml stores, and what its runtime API returns.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::weights::Weight;
 use frame_support::{pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
@@ -86,6 +87,9 @@ pub struct ModelInfo<T: Config> {
     pub vk_hash: [u8; 32],
     /// The publisher's Falcon-512 key, if it attested the commitment at registration.
     pub publisher_key: Option<FalconPublicKey>,
+    /// What checking one of its proofs weighs: the verification benchmark at its circuit's shape
+    /// ([`zkml_primitives::CircuitSettings::verification_shape`]), fixed at registration.
+    pub verification_weight: Weight,
     pub deposit: BalanceOf<T>,
     pub status: ModelStatus,
     pub registered_at: BlockNumberFor<T>,
@@ -147,8 +151,11 @@ pub struct Request<T: Config> {
     pub model: ModelId,
     pub requester: T::AccountId,
     pub input: Input<T>,
-    /// Held from the requester until a prover earns it or the request is cancelled.
+    /// Held from the requester until a prover earns it or the request expires.
     pub fee: BalanceOf<T>,
+    /// Held from the requester for the bytes of the request and its result, until they are
+    /// removed.
+    pub deposit: BalanceOf<T>,
     /// The last block in which a result is accepted.
     pub deadline: BlockNumberFor<T>,
     pub status: RequestStatus,

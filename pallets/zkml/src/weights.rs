@@ -45,6 +45,9 @@ pub trait WeightInfo {
 	fn submit_result(i: u32, ) -> Weight;
 	fn submit_inference(i: u32, ) -> Weight;
 	fn cancel_expired() -> Weight;
+	fn clear_request() -> Weight;
+	fn expire_request() -> Weight;
+	fn verify_proof(a: u32, r: u32, l: u32, i: u32, ) -> Weight;
 }
 
 /// Weights measured on the node, with the runtime's database weights.
@@ -228,6 +231,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	fn clear_request() -> Weight {
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn expire_request() -> Weight {
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	fn verify_proof(a: u32, r: u32, l: u32, i: u32, ) -> Weight {
+		Weight::from_parts(3_000_000_000, 0)
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(i.into()))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mocks.
@@ -289,5 +309,22 @@ impl WeightInfo for () {
 		Weight::from_parts(87_531_000, 36309)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn clear_request() -> Weight {
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn expire_request() -> Weight {
+		Weight::from_parts(60_000_000, 40_000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn verify_proof(a: u32, r: u32, l: u32, i: u32, ) -> Weight {
+		Weight::from_parts(3_000_000_000, 0)
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(i.into()))
 	}
 }
