@@ -191,7 +191,7 @@ impl<T: Config> Pallet<T> {
         // the next block leaves time only for a request claimed already.
         let next = now.saturating_add(One::one());
         let too_late = request.deadline < next
-            || (request.deadline == next && !Self::claim(id).is_some_and(|claim| claim.until >= now));
+            || (request.deadline == next && Self::claim(id).is_none_or(|claim| claim.until < now));
         too_late.then_some(Skip::TooLate)
     }
 
