@@ -81,3 +81,18 @@ pub enum Subcommand {
     /// Database meta columns information.
     ChainInfo(sc_cli::ChainInfoCmd),
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn the_minimum_fee_is_the_operators_and_zero_by_default() {
+        let cli = Cli::try_parse_from(["hauptbuch-node", "--zkml-min-fee", "340282366920938463463374607431768211455"]);
+        assert_eq!(cli.unwrap().zkml.zkml_min_fee, u128::MAX);
+        assert_eq!(Cli::try_parse_from(["hauptbuch-node"]).unwrap().zkml.zkml_min_fee, 0);
+        assert!(Cli::try_parse_from(["hauptbuch-node", "--zkml-min-fee", "-1"]).is_err());
+    }
+}
