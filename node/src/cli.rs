@@ -24,7 +24,8 @@ pub struct ZkmlParams {
     #[arg(long, value_name = "DIR")]
     pub zkml_artifacts: Option<PathBuf>,
 
-    /// Worker threads proving requests (each proof also uses rayon's thread pool).
+    /// Worker threads proving requests. Their proofs share one rayon pool of their own
+    /// (`RAYON_NUM_THREADS`, or one thread per CPU), on which a panic fails the job, not the node.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub zkml_prover_threads: u16,
 
