@@ -21,7 +21,9 @@ pub mod pfsys;
 pub mod proof;
 pub mod quantize;
 
-pub use api::{compile, compile_with, open, prove, prove_fixed, run, setup, verify, CompileOptions, ProofSize, SrsSource};
+pub use api::{
+    compile, compile_with, open, prove, prove_fixed, run, setup, verify, CompileOptions, ProofSize, SrsSource,
+};
 pub use artifacts::{Settings, Visibility};
 pub use error::{Error, Result};
 pub use input::InputData;
