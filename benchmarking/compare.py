@@ -556,6 +556,21 @@ def cmd_chain(args):
         f"({budget['extrinsic_base_ref_time'] / 1e9:.3f} ms), included in \"per block\". zkVerify's figure is "
         "from their reference machine, ours from this one.", "",
     ]
+    lines += [
+        "## Verification envelope", "",
+        "The weight a proof check is charged (`verify_proof` at the circuit's shape) against the median time the native "
+        "host function takes here to check a valid proof of it.", "",
+        "| circuit | gate columns | range columns | function pairs | instances | charged ms | measured ms | charged / measured |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for point in budget["envelope"]:
+        shape = point["shape"]
+        lines.append(
+            f"| {point['name']} | {shape['advice']} | {shape['range_columns']} | {shape['lookup_columns']} | {shape['instances']} | "
+            f"{point['charged_ref_time'] / 1e9:.2f} | {point['measured_ref_time'] / 1e9:.2f} | "
+            f"{point['charged_ref_time'] / point['measured_ref_time']:.2f} |"
+        )
+    lines.append("")
     path = out / f"{now:%Y-%m-%d}-chain.md"
     path.write_text("\n".join(lines))
     log(f"wrote {path}")

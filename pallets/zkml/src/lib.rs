@@ -159,7 +159,8 @@ pub mod pallet {
         type MaxRequestLifetime: Get<BlockNumberFor<Self>>;
         /// The key a prover node's off-chain worker signs `submit_result` with.
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
-        /// Most pending requests of one model the off-chain worker looks at in a block.
+        /// Most pending requests of one model the off-chain worker works on in a block; it reads up
+        /// to [`crate::offchain::SCANNED_PER_JOB`] times as many to find them.
         #[pallet::constant]
         type MaxJobsPerBlock: Get<u32>;
         /// Blocks a prover node's claim on a request lasts: after that it proves or submits again.

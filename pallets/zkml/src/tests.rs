@@ -788,6 +788,22 @@ fn a_wide_circuits_check_is_charged_its_verification_weight() {
             output_scale: 7,
             visibility: InputVisibility::Public,
         };
+        // Anything wider than the benchmark measured is refused.
+        let decoded = CircuitSettings::decode_valid(&widest.settings).unwrap();
+        let widen: [fn(&mut CircuitSettings); 3] = [
+            |s| s.num_advice_per_phase[0] += 1,
+            |s| s.num_lookup_advice_per_phase[0] += 1,
+            |s| s.lookup_columns += 1,
+        ];
+        for widen in widen {
+            let mut wider = decoded.clone();
+            widen(&mut wider);
+            let (settings, vk) = (bounded(&wider.encode()), bounded(&widest.vk));
+            assert_noop!(
+                Zkml::register_model(root(), GOVERNANCE_OWNER, description.clone(), settings, vk, None),
+                Error::<Test>::SettingsOutOfBounds
+            );
+        }
         let (settings, vk) = (bounded(&widest.settings), bounded(&widest.vk));
         assert_ok!(Zkml::register_model(root(), GOVERNANCE_OWNER, description, settings, vk, None));
         let model = crate::NextModelId::<Test>::get() - 1;
@@ -1093,15 +1109,6 @@ mod offchain_worker {
         });
     }
 
-    /// The smallest fee `request_inference` takes: the pallet's `MinimumFee` constant where it
-    /// has one, read from its metadata so that this holds with or without it.
-    fn chain_minimum_fee() -> Balance {
-        Zkml::pallet_constants_metadata()
-            .into_iter()
-            .find(|constant| constant.name == "MinimumFee")
-            .map_or(0, |constant| Balance::decode(&mut &constant.value[..]).unwrap())
-    }
-
     fn submitted_proof(tx: &Extrinsic, id: zkml_primitives::RequestId) -> Vec<u8> {
         match &tx.function {
             RuntimeCall::Zkml(crate::Call::submit_result { request_id, proof, .. }) if *request_id == id => {
@@ -1115,7 +1122,7 @@ mod offchain_worker {
     fn a_thousand_spam_requests_do_not_hide_a_genuine_one() {
         use frame_support::traits::Get;
         const SPAMMER: AccountId = 99;
-        let spam_fee = chain_minimum_fee();
+        let spam_fee = MINIMUM_FEE;
         let fee = spam_fee + FEE;
         let prover = Arc::new(InstantProver { min_fee: fee.into(), ..Default::default() });
         let (mut ext, pool) = node(Some(prover.clone()));
