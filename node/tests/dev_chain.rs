@@ -2,8 +2,8 @@
 //! native prover, and the `zkml chain` client.
 //!
 //! One node per test run (blocks take six seconds): requests proved and paid, a proof in flight
-//! across a node restart, a self-proved inference, a tampered proof, and an expired request
-//! cancelled and refunded.
+//! across a node restart, a self-proved inference, a tampered proof, an expired request
+//! cancelled and refunded, and registrations audited against their ONNX file.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -14,8 +14,11 @@ use std::time::{Duration, Instant};
 
 use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 use subxt::utils::AccountId32;
-use zkml_cli::chain::{self, runtime, Chain, ChainError};
-use zkml_prover::{InputData, Visibility};
+use zkml_cli::chain::runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use zkml_cli::chain::runtime::runtime_types::pallet_zkml::types::{InputVisibility, ModelDescription};
+use zkml_cli::chain::{self, runtime, Chain, ChainError, PublisherKey};
+use zkml_primitives::registration::Registration;
+use zkml_prover::{CompileOptions, InputData, SrsSource, Visibility};
 
 const UNIT: u128 = 1_000_000_000_000;
 
@@ -212,10 +215,11 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     assert_eq!((verified.request, verified.prover), (next, alice_id));
     assert_accurate(&verified.output_floats);
 
-    // 3. A dApp proves an inference itself and records it; a tampered proof is rejected.
+    // 3. A dApp proves an inference itself and records it; a tampered proof is rejected. Its
+    // artifacts are the demo model rebuilt as `zkml chain audit` does.
     let artifacts = tempfile::tempdir().unwrap();
-    zkml_prover::compile(&demo("1l_mlp.onnx"), &input, artifacts.path()).unwrap();
-    zkml_prover::setup(artifacts.path(), zkml_prover::SrsSource::Dev).unwrap();
+    let options = CompileOptions::default();
+    chain::rebuild(&demo("1l_mlp.onnx"), &input, options, SrsSource::Dev, artifacts.path()).unwrap();
     let binding = chain.next_binding(&bob_id).await.unwrap();
     let binding_fr = Option::from(Fr::from_repr(binding)).unwrap();
     let mut proof = zkml_prover::prove(artifacts.path(), &input, binding_fr, Visibility::Public).unwrap();
@@ -237,7 +241,7 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     zkml_prover::compile(&zkml_prover::corpus::model("1l_relu").join("network.onnx"), &relu_input, relu.path())
         .unwrap();
     zkml_prover::setup(relu.path(), zkml_prover::SrsSource::Dev).unwrap();
-    let model = chain.register_model(&alice, relu.path(), "1l_relu", Visibility::Public).await.unwrap();
+    let model = chain.register_model(&alice, relu.path(), "1l_relu", Visibility::Public, None).await.unwrap();
     assert_eq!(model, 1);
     let request = chain.request_inference(&bob, model, &relu_input, fee, 5).await.unwrap();
     let expired = chain.wait_for_result(request).await;
@@ -250,4 +254,52 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     let (free_after, held_after) = balances_at(&chain, &bob_id, to).await;
     assert_eq!(held_after, 0);
     assert_eq!(free_after + fees_paid(&chain, &bob_id, from + 1, to).await, free_before + fee, "the fee is refunded");
+
+    // 5. The demo model is the compilation of its ONNX file, byte for byte.
+    let audit = chain.audit(0, artifacts.path()).await.unwrap();
+    assert!(audit.passed(), "{audit}");
+    let names: Vec<_> = audit.fields.iter().map(|f| f.name).collect();
+    assert_eq!(
+        names,
+        [
+            "onnx_hash",
+            "commitment",
+            "input_shape",
+            "input_len",
+            "output_len",
+            "input_scale",
+            "output_scale",
+            "settings",
+            "vk",
+            "vk_hash",
+            "kzg_verifier_params"
+        ]
+    );
+    // A registration of the demo's circuit with another commitment and the input/output split
+    // moved by one: the instance count still agrees, so the pallet cannot tell, and the binding
+    // would be unconstrained. Its publisher attestation, over this chain's genesis hash, passes:
+    // it says who published the registration, not that it is honest. The audit names the fields.
+    let honest = Registration::load(artifacts.path(), Visibility::Public).unwrap();
+    let mut commitment = honest.commitment;
+    commitment[0] ^= 1;
+    let description = ModelDescription {
+        name: BoundedVec(b"1l_mlp, mislabelled".to_vec()),
+        onnx_hash: honest.onnx_hash,
+        commitment,
+        input_shape: BoundedVec(vec![1, 2]),
+        input_len: 2,
+        output_len: honest.output_len + 1,
+        input_scale: honest.scale,
+        output_scale: honest.scale,
+        visibility: InputVisibility::Public,
+    };
+    let publisher = PublisherKey::load(&demo("falcon512.sk"), &demo("falcon512.pk")).unwrap();
+    let (settings, vk) = (honest.settings.clone(), honest.vk.clone());
+    let attestation = publisher.attest(&chain.genesis_hash(), &honest.onnx_hash, &commitment, &vk, &settings);
+    let mislabelled = chain.register(&alice, description, settings, vk, Some(attestation)).await.unwrap();
+    assert!(chain.model(mislabelled).await.unwrap().publisher_key.is_some());
+    let audit = chain.audit(mislabelled, artifacts.path()).await.unwrap();
+    assert_eq!(audit.mismatches(), ["commitment", "input_shape", "input_len", "output_len"], "{audit}");
+    let error = ChainError::AuditMismatch(Box::new(audit)).to_string();
+    assert!(error.contains("commitment, input_shape, input_len, output_len differ"), "{error}");
 }

@@ -4,15 +4,19 @@
 //! equal to the runtime's by a runtime test), so a change to the pallet that the client does not
 //! follow fails to compile rather than at the chain.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use halo2_proofs::halo2curves::bn256::Fr;
 use halo2_proofs::halo2curves::ff::PrimeField;
+use pqcrypto_falcon::falcon512;
+use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as _};
 use subxt::utils::{AccountId32, MultiAddress};
 use subxt::{OnlineClient, PolkadotConfig};
 use subxt_signer::sr25519::Keypair;
 use zkml_primitives::registration::Registration;
-use zkml_primitives::{binding, BindingContext, FieldBytes};
+use zkml_primitives::{binding, publisher_attestation_message, BindingContext, CircuitSettings, FieldBytes};
+use zkml_prover::artifacts::ArtifactDir;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
 use zkml_prover::quantize::{dequantize, from_field, quantize};
 use zkml_prover::{InputData, ProofFile, Visibility};
@@ -61,6 +65,12 @@ pub enum ChainError {
     Binding { expected: String, found: String },
     #[error("model {model} takes {expected} inputs; the proof publishes its input as {got}")]
     Visibility { model: u32, expected: &'static str, got: &'static str },
+    #[error("{path}: not a Falcon-512 {what} key")]
+    FalconKey { path: PathBuf, what: &'static str },
+    #[error("the Falcon-512 public key {public} does not belong to the secret key {secret}")]
+    FalconKeyPair { secret: PathBuf, public: PathBuf },
+    #[error("{}", .0.verdict())]
+    AuditMismatch(Box<Audit>),
 }
 
 pub type Result<T, E = ChainError> = std::result::Result<T, E>;
@@ -78,6 +88,153 @@ pub fn signer(uri: &str) -> Result<Keypair> {
 /// The account of a signer.
 pub fn account(signer: &Keypair) -> AccountId32 {
     signer.public_key().to_account_id()
+}
+
+/// A model publisher's Falcon-512 key pair, which attests registrations.
+pub struct PublisherKey {
+    public: falcon512::PublicKey,
+    secret: falcon512::SecretKey,
+}
+
+impl PublisherKey {
+    /// Reads the secret key at `secret` and its public key at `public` (raw pqcrypto bytes, as
+    /// the node's `--zkml-falcon-key` writes them), and checks that they are a pair.
+    pub fn load(secret: &Path, public: &Path) -> Result<Self> {
+        let read =
+            |path: &Path| std::fs::read(path).map_err(|source| zkml_prover::Error::Io { path: path.into(), source });
+        let bad = |path: &Path, what| ChainError::FalconKey { path: path.into(), what };
+        let key = Self {
+            public: falcon512::PublicKey::from_bytes(&read(public)?).map_err(|_| bad(public, "public"))?,
+            secret: falcon512::SecretKey::from_bytes(&read(secret)?).map_err(|_| bad(secret, "secret"))?,
+        };
+        let probe = falcon512::detached_sign(b"zkml/publisher key pair", &key.secret);
+        falcon512::verify_detached_signature(&probe, b"zkml/publisher key pair", &key.public)
+            .map_err(|_| ChainError::FalconKeyPair { secret: secret.into(), public: public.into() })?;
+        Ok(key)
+    }
+
+    /// The attestation `(public key, signature)` of registering a model with `onnx_hash`,
+    /// `commitment`, `vk` and `settings` on the chain whose genesis hash is `genesis_hash`.
+    pub fn attest(
+        &self,
+        genesis_hash: &[u8],
+        onnx_hash: &[u8; 32],
+        commitment: &FieldBytes,
+        vk: &[u8],
+        settings: &[u8],
+    ) -> (Vec<u8>, Vec<u8>) {
+        let message = publisher_attestation_message(genesis_hash, onnx_hash, commitment, vk, settings);
+        let signature = falcon512::detached_sign(&message, &self.secret);
+        (self.public.as_bytes().to_vec(), signature.as_bytes().to_vec())
+    }
+}
+
+/// One registered value beside the value rebuilt from the model's ONNX file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditField {
+    /// The field's name, as `zkml chain model` shows it.
+    pub name: &'static str,
+    /// The value on chain, for display.
+    pub chain: String,
+    /// The rebuilt value, for display.
+    pub rebuilt: String,
+    /// Whether the two are equal byte for byte.
+    pub matches: bool,
+}
+
+/// A registration compared, field by field, with what its ONNX file compiles to.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    pub model: u32,
+    /// The input visibility the model is registered with: the circuit the rebuild is read for.
+    pub visibility: Visibility,
+    pub fields: Vec<AuditField>,
+}
+
+impl Audit {
+    /// The names of the fields that differ.
+    pub fn mismatches(&self) -> Vec<&'static str> {
+        self.fields.iter().filter(|f| !f.matches).map(|f| f.name).collect()
+    }
+
+    /// Whether the registration is the rebuild, byte for byte.
+    pub fn passed(&self) -> bool {
+        self.fields.iter().all(|f| f.matches)
+    }
+
+    /// One line that says whether the registration is the rebuild, and if not where it differs.
+    pub fn verdict(&self) -> String {
+        let model = self.model;
+        if self.passed() {
+            return format!("model {model} is the compilation of the ONNX file");
+        }
+        let mut verdict =
+            format!("model {model} is not the compilation of the ONNX file: {} differ", self.mismatches().join(", "));
+        if self.mismatches().contains(&"kzg_verifier_params") {
+            verdict.push_str(" (the chain's keys come from another SRS: name the one it uses)");
+        }
+        verdict
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let fields = self.fields.iter().map(
+            |f| serde_json::json!({ "field": f.name, "matches": f.matches, "chain": f.chain, "rebuilt": f.rebuilt }),
+        );
+        serde_json::json!({
+            "model": self.model,
+            "visibility": self.visibility.name(),
+            "matches": self.passed(),
+            "fields": fields.collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl fmt::Display for Audit {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "model {} ({} input), registered against rebuilt:", self.model, self.visibility.name())?;
+        let width = self.fields.iter().map(|field| field.name.len()).max().unwrap_or(0);
+        for field in &self.fields {
+            if field.matches {
+                write!(f, "\n  ok        {:width$}  {}", field.name, field.chain)?;
+            } else {
+                write!(f, "\n  MISMATCH  {:width$}  chain   {}", field.name, field.chain)?;
+                write!(f, "\n            {:width$}  rebuilt {}", "", field.rebuilt)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Compiles the ONNX file `onnx` with its calibration `input` and sets up its keys with `srs` in
+/// `out`, as `zkml compile` and `zkml setup` do: both are deterministic, so an honest
+/// registration is this rebuild byte for byte.
+pub fn rebuild(
+    onnx: &Path,
+    input: &InputData,
+    options: zkml_prover::CompileOptions,
+    srs: zkml_prover::SrsSource,
+    out: &Path,
+) -> Result<()> {
+    zkml_prover::compile_with(onnx, input, out, options)?;
+    zkml_prover::setup(out, srs)?;
+    Ok(())
+}
+
+fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// Bytes as their length and BLAKE2-256 hash, or their decoding where they are circuit settings.
+fn show_bytes(bytes: Option<&[u8]>, settings: bool) -> String {
+    let Some(bytes) = bytes else { return "none".into() };
+    let decoded = settings.then(|| CircuitSettings::decode_valid(bytes).ok()).flatten();
+    match decoded {
+        Some(s) => format!(
+            "k={} advice={:?} fixed={} range lookups={:?} function lookups={} instances={}",
+            s.k, s.num_advice_per_phase, s.num_fixed, s.num_lookup_advice_per_phase, s.lookup_columns, s.num_instances
+        ),
+        None => format!("{} bytes, BLAKE2-256 {}", bytes.len(), hex0x(&sp_crypto_hashing::blake2_256(bytes))),
+    }
 }
 
 /// A verified inference result.
@@ -162,9 +319,21 @@ impl Chain {
         Ok(binding(BindingContext::Nonce(nonce), &who.0))
     }
 
+    /// The hash of the chain's genesis block, which attestations sign.
+    pub fn genesis_hash(&self) -> [u8; 32] {
+        self.api.genesis_hash().0
+    }
+
     /// Registers the compiled model in `dir` through sudo (the development governance), owned
-    /// by the sudo account. Returns the model id.
-    pub async fn register_model(&self, sudo: &Keypair, dir: &Path, name: &str, visibility: Visibility) -> Result<u32> {
+    /// by the sudo account, attested by `publisher` if given. Returns the model id.
+    pub async fn register_model(
+        &self,
+        sudo: &Keypair,
+        dir: &Path,
+        name: &str,
+        visibility: Visibility,
+        publisher: Option<&PublisherKey>,
+    ) -> Result<u32> {
         let model = Registration::load(dir, visibility)?;
         let description = ModelDescription {
             name: BoundedVec(name.as_bytes().to_vec()),
@@ -180,12 +349,30 @@ impl Chain {
                 Visibility::Private => InputVisibility::Hashed,
             },
         };
+        let attestation = publisher.map(|key| {
+            key.attest(&self.genesis_hash(), &model.onnx_hash, &model.commitment, &model.vk, &model.settings)
+        });
+        self.register(sudo, description, model.settings, model.vk, attestation).await
+    }
+
+    /// Registers a model from its parts through sudo, owned by the sudo account, with a publisher
+    /// attestation `(public key, signature)` if given (see [`PublisherKey::attest`]). Returns the
+    /// model id.
+    pub async fn register(
+        &self,
+        sudo: &Keypair,
+        description: ModelDescription,
+        settings: Vec<u8>,
+        vk: Vec<u8>,
+        publisher_attestation: Option<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<u32> {
         let call = runtime::Call::Zkml(runtime::zkml::Call::register_model {
             owner: MultiAddress::Id(account(sudo)),
             description,
-            settings: BoundedVec(model.settings),
-            vk: BoundedVec(model.vk),
-            publisher_attestation: None,
+            settings: BoundedVec(settings),
+            vk: BoundedVec(vk),
+            publisher_attestation: publisher_attestation
+                .map(|(key, signature)| (BoundedVec(key), BoundedVec(signature))),
         });
         let events = self.submit(&runtime::transactions().sudo().sudo(call), sudo).await?;
         let sudid =
@@ -196,6 +383,77 @@ impl Chain {
         let registered =
             events.find_first::<ModelRegistered>().ok_or(ChainError::MissingEvent("Zkml.ModelRegistered"))?;
         Ok(registered.map_err(rpc)?.model)
+    }
+
+    /// Compares model `model`'s registration byte for byte with the compiled, set-up model in
+    /// `dir` (see [`rebuild`]), read for the input visibility the model is registered with: its
+    /// description, settings, verifying key and the chain's KZG verifier parameters. Mismatches
+    /// are in the report, not an error.
+    pub async fn audit(&self, model: u32, dir: &Path) -> Result<Audit> {
+        let at = self.api.at_current_block().await.map_err(rpc)?;
+        let info: ModelInfo = {
+            let entry = at.storage().entry(runtime::storage().zkml().models()).map_err(rpc)?;
+            let value = entry.try_fetch((model,)).await.map_err(rpc)?.ok_or(ChainError::UnknownModel(model))?;
+            value.decode().map_err(rpc)?
+        };
+        let circuit = {
+            let entry = at.storage().entry(runtime::storage().zkml().circuits()).map_err(rpc)?;
+            match entry.try_fetch((model,)).await.map_err(rpc)? {
+                Some(value) => Some(value.decode().map_err(rpc)?),
+                None => None,
+            }
+        };
+        let kzg_params = {
+            let entry = at.storage().entry(runtime::storage().zkml().verifier_params()).map_err(rpc)?;
+            match entry.try_fetch(()).await.map_err(rpc)? {
+                Some(value) => Some(value.decode().map_err(rpc)?.0),
+                None => None,
+            }
+        };
+
+        let d = &info.description;
+        let visibility = match d.visibility {
+            InputVisibility::Public => Visibility::Public,
+            InputVisibility::Hashed => Visibility::Private,
+        };
+        let rebuilt = Registration::load(dir, visibility)?;
+        let params_path = ArtifactDir(dir.into()).verifier_params();
+        let rebuilt_params = std::fs::read(&params_path)
+            .map_err(|source| zkml_prover::Error::Io { path: params_path.clone(), source })?;
+        let input_len = rebuilt.input_shape.iter().map(|&d| u64::from(d)).product::<u64>();
+        let (chain_settings, chain_vk) = match &circuit {
+            Some(c) => (Some(&c.settings.0[..]), Some(&c.vk.0[..])),
+            None => (None, None),
+        };
+
+        let field = |name, chain: String, rebuilt: String, matches| AuditField { name, chain, rebuilt, matches };
+        let same = |name, chain: String, rebuilt: String| {
+            let matches = chain == rebuilt;
+            AuditField { name, chain, rebuilt, matches }
+        };
+        let bytes = |name, chain: Option<&[u8]>, rebuilt: &[u8], settings| {
+            field(name, show_bytes(chain, settings), show_bytes(Some(rebuilt), settings), chain == Some(rebuilt))
+        };
+        let rebuilt_vk_hash = sp_crypto_hashing::blake2_256(&rebuilt.vk);
+        let fields = vec![
+            field("onnx_hash", hex0x(&d.onnx_hash), hex0x(&rebuilt.onnx_hash), d.onnx_hash == rebuilt.onnx_hash),
+            field(
+                "commitment",
+                binding_hex(d.commitment),
+                binding_hex(rebuilt.commitment),
+                d.commitment == rebuilt.commitment,
+            ),
+            same("input_shape", format!("{:?}", d.input_shape.0), format!("{:?}", rebuilt.input_shape)),
+            same("input_len", d.input_len.to_string(), input_len.to_string()),
+            same("output_len", d.output_len.to_string(), rebuilt.output_len.to_string()),
+            same("input_scale", d.input_scale.to_string(), rebuilt.scale.to_string()),
+            same("output_scale", d.output_scale.to_string(), rebuilt.scale.to_string()),
+            bytes("settings", chain_settings, &rebuilt.settings, true),
+            bytes("vk", chain_vk, &rebuilt.vk, false),
+            field("vk_hash", hex0x(&info.vk_hash), hex0x(&rebuilt_vk_hash), info.vk_hash == rebuilt_vk_hash),
+            bytes("kzg_verifier_params", kzg_params.as_deref(), &rebuilt_params, false),
+        ];
+        Ok(Audit { model, visibility, fields })
     }
 
     /// Registers the signer as a prover attesting with the Falcon-512 public key `falcon_public`.

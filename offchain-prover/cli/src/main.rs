@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use zkml_cli::chain::{self, Chain, ChainError};
+use zkml_cli::chain::{self, Chain, ChainError, PublisherKey};
 use zkml_prover::artifacts::Variant;
 use zkml_prover::pfsys::ProofShape;
 use zkml_prover::proof::fr_from_hex;
@@ -36,6 +36,52 @@ struct Cli {
     command: Command,
 }
 
+/// How compilation weighs proof size against proving time (`compile`, and `chain audit`, which
+/// must compile as the publisher did).
+#[derive(Args)]
+struct ProofSizeArgs {
+    /// Keep every proof within this many bytes (a chain's proof size limit, say), at the cost of
+    /// a larger k and a slower proof where the fastest circuit's proofs are larger, and fail where
+    /// no circuit fits. Without it, compilation keeps proofs within 2,048 bytes where that costs
+    /// at most twice the fastest circuit's proving work.
+    #[arg(long, value_name = "BYTES", conflicts_with = "fastest")]
+    max_proof_bytes: Option<usize>,
+    /// Take the fastest circuit, whatever the size of its proofs.
+    #[arg(long)]
+    fastest: bool,
+}
+
+impl ProofSizeArgs {
+    fn options(&self) -> CompileOptions {
+        let proof_size = match (self.max_proof_bytes, self.fastest) {
+            (Some(bytes), _) => ProofSize::AtMost(bytes),
+            (None, true) => ProofSize::Any,
+            (None, false) => ProofSize::default(),
+        };
+        CompileOptions { proof_size }
+    }
+}
+
+/// The SRS keys are made from (`setup`, and `chain audit`, which must name the chain's).
+#[derive(Args)]
+struct SrsArgs {
+    /// An SRS in halo2's raw format (EZKL's and the perpetual powers of tau's).
+    #[arg(long, conflicts_with = "dev_srs", required_unless_present = "dev_srs")]
+    srs: Option<PathBuf>,
+    /// Generate an INSECURE SRS from a fixed seed: for development only (the dev chain's).
+    #[arg(long)]
+    dev_srs: bool,
+}
+
+impl SrsArgs {
+    fn source(&self) -> SrsSource<'_> {
+        match &self.srs {
+            Some(path) => SrsSource::File(path),
+            None => SrsSource::Dev,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the float reference (tract) on an input.
@@ -51,25 +97,14 @@ enum Command {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// Keep every proof within this many bytes (a chain's proof size limit, say), at the
-        /// cost of a larger k and a slower proof where the fastest circuit's proofs are larger,
-        /// and fail where no circuit fits. Without it, compilation keeps proofs within 2,048
-        /// bytes where that costs at most twice the fastest circuit's proving work.
-        #[arg(long, value_name = "BYTES", conflicts_with = "fastest")]
-        max_proof_bytes: Option<usize>,
-        /// Take the fastest circuit, whatever the size of its proofs.
-        #[arg(long)]
-        fastest: bool,
+        #[command(flatten)]
+        proof_size: ProofSizeArgs,
     },
     /// Generate the proving and verifying keys from the compiled circuit and an SRS.
     Setup {
         dir: PathBuf,
-        /// An SRS in halo2's raw format (EZKL's and the perpetual powers of tau's).
-        #[arg(long, conflicts_with = "dev_srs", required_unless_present = "dev_srs")]
-        srs: Option<PathBuf>,
-        /// Generate an INSECURE SRS from a fixed seed: for development only.
-        #[arg(long)]
-        dev_srs: bool,
+        #[command(flatten)]
+        srs: SrsArgs,
     },
     /// Prove the model's inference on an input.
     Prove {
@@ -114,6 +149,31 @@ enum ChainCommand {
         /// Register the circuit whose proofs commit to the input instead of publishing it.
         #[arg(long)]
         private_input: bool,
+        /// Attest the registration as its publisher with this Falcon-512 secret key: a signature
+        /// over (genesis hash, ONNX hash, commitment, vk hash, settings hash).
+        #[arg(long, value_name = "FILE")]
+        publisher_key: Option<PathBuf>,
+        /// The publisher key's public half (default: the secret key's path with extension `pub`,
+        /// as the node writes its `--zkml-falcon-key`).
+        #[arg(long, value_name = "FILE", requires = "publisher_key")]
+        publisher_public_key: Option<PathBuf>,
+    },
+    /// Check a registered model against its ONNX file: compile and set it up afresh (compilation
+    /// and key generation are deterministic) and compare the description, settings, verifying key
+    /// and KZG verifier parameters with the chain's, byte for byte. Fails on any difference.
+    Audit {
+        model: u32,
+        /// The ONNX file whose hash the model is registered with.
+        #[arg(long)]
+        onnx: PathBuf,
+        /// The calibration input the model was compiled with (`zkml compile --input`; the
+        /// compiled directory keeps it as `calibration.json`).
+        #[arg(long)]
+        input: PathBuf,
+        #[command(flatten)]
+        proof_size: ProofSizeArgs,
+        #[command(flatten)]
+        srs: SrsArgs,
     },
     /// Register the signer as a prover with a Falcon-512 public key (the node's `FILE.pub`).
     RegisterProver { falcon_public_key: PathBuf },
@@ -190,13 +250,8 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             }
             json!({ "outputs": outputs })
         }
-        Command::Compile { model, input, out, max_proof_bytes, fastest } => {
-            let proof_size = match (max_proof_bytes, fastest) {
-                (Some(bytes), _) => ProofSize::AtMost(*bytes),
-                (None, true) => ProofSize::Any,
-                (None, false) => ProofSize::default(),
-            };
-            let options = CompileOptions { proof_size };
+        Command::Compile { model, input, out, proof_size } => {
+            let options = proof_size.options();
             let settings = with_progress("compiling", json, || {
                 zkml_prover::compile_with(model, &InputData::load(input)?, out, options)
             })?;
@@ -218,15 +273,12 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             }
             serde_json::to_value(&settings).expect("settings serialise")
         }
-        Command::Setup { dir, srs, dev_srs } => {
-            let source = match srs {
-                Some(path) => SrsSource::File(path),
-                None => {
-                    eprintln!("WARNING: --dev-srs generates an INSECURE SRS whose secret is public. Never use its keys on a chain that carries value.");
-                    SrsSource::Dev
-                }
-            };
-            let settings = with_progress("generating keys", json, || zkml_prover::setup(dir, source))?;
+        Command::Setup { dir, srs } => {
+            let dev_srs = srs.dev_srs;
+            if dev_srs {
+                eprintln!("WARNING: --dev-srs generates an INSECURE SRS whose secret is public. Never use its keys on a chain that carries value.");
+            }
+            let settings = with_progress("generating keys", json, || zkml_prover::setup(dir, srs.source()))?;
             if !json {
                 println!("keys written to {} (k={}, insecure dev SRS: {})", dir.display(), settings.k(), dev_srs);
             }
@@ -320,9 +372,16 @@ async fn execute_chain(
         }
     };
     Ok(match command {
-        ChainCommand::Register { dir, name, private_input } => {
+        ChainCommand::Register { dir, name, private_input, publisher_key, publisher_public_key } => {
             let visibility = if *private_input { Visibility::Private } else { Visibility::Public };
-            let model = chain.register_model(&signer, dir, name, visibility).await?;
+            let publisher = match publisher_key {
+                Some(secret) => {
+                    let public = publisher_public_key.clone().unwrap_or_else(|| secret.with_extension("pub"));
+                    Some(PublisherKey::load(secret, &public)?)
+                }
+                None => None,
+            };
+            let model = chain.register_model(&signer, dir, name, visibility, publisher.as_ref()).await?;
             say(format!("registered model {model} ({name})"));
             json!({ "model": model })
         }
@@ -369,6 +428,20 @@ async fn execute_chain(
             let verified = chain.submit_inference(&signer, *model, &read_proof(proof)?).await?;
             say(format!("inference {} verified: output {:?}", verified.request, verified.output_floats));
             verified_json(&verified)
+        }
+        ChainCommand::Audit { model, onnx, input, proof_size, srs } => {
+            let input = InputData::load(input)?;
+            let dir = tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+            with_progress("compiling and generating keys", json, || {
+                chain::rebuild(onnx, &input, proof_size.options(), srs.source(), dir.path())
+            })?;
+            let audit = chain.audit(*model, dir.path()).await?;
+            say(audit.to_string());
+            if !audit.passed() {
+                return Err(ChainError::AuditMismatch(Box::new(audit)));
+            }
+            say(audit.verdict());
+            audit.to_json()
         }
         ChainCommand::Model { model } => {
             let info = chain.model(*model).await?;
@@ -426,7 +499,11 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             if cli.json {
-                println!("{}", json!({ "error": error.to_string() }));
+                let audit = match &error {
+                    CliError::Chain(ChainError::AuditMismatch(audit)) => Some(audit.to_json()),
+                    _ => None,
+                };
+                println!("{}", json!({ "error": error.to_string(), "audit": audit }));
             }
             eprintln!("error: {error}");
             ExitCode::FAILURE
