@@ -43,8 +43,10 @@ mkdir -p logs
 for target in "${TARGETS[@]}"; do
   say "fuzzing $target: $RUNS executions, ${TIMEOUT}s per input"
   mkdir -p "corpus/$target" "artifacts/$target"
-  # New inputs go to the first directory, the corpus; the seeds are read only.
-  cargo +nightly fuzz run "${BUILD[@]}" "$target" "corpus/$target" "seeds/$target" -- \
-    -runs="$RUNS" -timeout="$TIMEOUT" -print_final_stats=1 2>&1 | tee "logs/$target.log"
+  # The binary of the build that wrote the seeds (`cargo fuzz run` would rebuild it if the
+  # fixtures changed since, and then refuse the seeds as inputs it may not accept). New inputs go
+  # to the first directory, the corpus; the seeds are read only.
+  "$BIN/$target" -artifact_prefix="artifacts/$target/" -runs="$RUNS" -timeout="$TIMEOUT" -print_final_stats=1 \
+    "corpus/$target" "seeds/$target" 2>&1 | tee "logs/$target.log"
   say "$target: $(grep -E '^#[0-9]+[[:space:]]+DONE' "logs/$target.log" | tail -1)"
 done

@@ -23,30 +23,29 @@ pub struct Halo2Input {
 }
 
 impl Halo2Input {
-    /// Layout: settings, vk and proof each behind a little-endian `u32` length, the instances
-    /// behind a `u16` count of 32-byte elements, and the KZG parameters last, the rest.
+    /// Layout: settings, vk and KZG parameters each behind a little-endian `u32` length, the
+    /// instances behind a `u16` count of 32-byte elements, and the proof last, the rest (so that
+    /// one mutation truncates a proof or appends to it).
     pub fn from_fuzz(data: &[u8]) -> Self {
         let mut reader = Reader(data);
         let settings = reader.bytes_u32().to_vec();
         let vk = reader.bytes_u32().to_vec();
+        let kzg_params = reader.bytes_u32().to_vec();
         let count = reader.u16() as usize;
         let instances = (0..count).map_while(|_| reader.array()).collect();
-        let proof = reader.bytes_u32().to_vec();
-        Self { settings, vk, instances, proof, kzg_params: reader.0.to_vec() }
+        Self { settings, vk, instances, kzg_params, proof: reader.0.to_vec() }
     }
 
     /// The inverse of [`Self::from_fuzz`], for seeds.
     pub fn to_fuzz(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        for bytes in [&self.settings, &self.vk] {
+        for bytes in [&self.settings, &self.vk, &self.kzg_params] {
             out.extend((bytes.len() as u32).to_le_bytes());
             out.extend(bytes);
         }
         out.extend((self.instances.len() as u16).to_le_bytes());
         out.extend(self.instances.iter().flatten());
-        out.extend((self.proof.len() as u32).to_le_bytes());
         out.extend(&self.proof);
-        out.extend(&self.kzg_params);
         out
     }
 }
