@@ -179,8 +179,14 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     let (before, _) = balances_at(&chain, &alice_id, block - 1).await;
     let (after, _) = balances_at(&chain, &alice_id, block).await;
     assert_eq!(after + fees_paid(&chain, &alice_id, block, block).await, before + fee, "Alice earns the fee");
+    // Only the storage deposit of the request and its result stays held, until Bob clears them.
+    let (record, _) = chain.request(request).await.unwrap();
     let (_, bob_held) = balances_at(&chain, &bob_id, block).await;
-    assert_eq!(bob_held, 0, "the fee is no longer held from the requester");
+    assert_eq!(bob_held, record.deposit, "the fee is no longer held from the requester");
+    assert_eq!(chain.clear(&bob, request).await.unwrap(), record.deposit);
+    let cleared = chain.finalized_number().await.unwrap();
+    assert_eq!(balances_at(&chain, &bob_id, cleared).await.1, 0, "the deposit is released");
+    assert!(matches!(chain.request(request).await, Err(ChainError::UnknownRequest(_))));
     let exposition = node.metrics();
     assert!(metric(&exposition, "zkml_prover_proofs_done_total") >= 1.0);
     assert_eq!(metric(&exposition, "zkml_prover_proofs_failed_total"), 0.0);
@@ -235,7 +241,8 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     assert_eq!(verified.prover, bob_id);
     assert_eq!(verified.output, proof.outputs_fixed.iter().flatten().map(|&v| v as i64).collect::<Vec<_>>());
 
-    // 4. A model no node can prove: its request expires and is cancelled with a full refund.
+    // 4. A model no node can prove: its request expires, and the chain refunds fee and deposit in
+    // the first block past its deadline, without anyone paying for a transaction.
     let relu = tempfile::tempdir().unwrap();
     let relu_input = InputData::load(&zkml_prover::corpus::model("1l_relu").join("input.json")).unwrap();
     zkml_prover::compile(&zkml_prover::corpus::model("1l_relu").join("network.onnx"), &relu_input, relu.path())
@@ -244,16 +251,18 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     let model = chain.register_model(&alice, relu.path(), "1l_relu", Visibility::Public, None).await.unwrap();
     assert_eq!(model, 1);
     let request = chain.request_inference(&bob, model, &relu_input, fee, 5).await.unwrap();
+    let (record, _) = chain.request(request).await.unwrap();
     let expired = chain.wait_for_result(request).await;
     assert!(matches!(expired, Err(ChainError::Expired { request: r, .. }) if r == request), "{expired:?}");
-    let from = chain.finalized_number().await.unwrap();
-    let (free_before, held_before) = balances_at(&chain, &bob_id, from).await;
-    assert_eq!(held_before, fee);
-    assert_eq!(chain.cancel(&bob, request).await.unwrap(), fee);
-    let to = chain.finalized_number().await.unwrap();
-    let (free_after, held_after) = balances_at(&chain, &bob_id, to).await;
+    let expiry = record.deadline + 1;
+    let (free_before, held_before) = balances_at(&chain, &bob_id, expiry - 1).await;
+    assert_eq!(held_before, fee + record.deposit);
+    let (free_after, held_after) = balances_at(&chain, &bob_id, expiry).await;
     assert_eq!(held_after, 0);
-    assert_eq!(free_after + fees_paid(&chain, &bob_id, from + 1, to).await, free_before + fee, "the fee is refunded");
+    assert_eq!(free_after, free_before + fee + record.deposit, "fee and deposit are refunded at no cost");
+    assert!(
+        matches!(chain.cancel(&bob, request).await, Err(ChainError::Dispatch(reason)) if reason.contains("RequestNotFound"))
+    );
 
     // 5. The demo model is the compilation of its ONNX file, byte for byte.
     let audit = chain.audit(0, artifacts.path()).await.unwrap();

@@ -10,9 +10,9 @@ use frame_support::{dispatch::DispatchClass, weights::Weight};
 use hauptbuch_runtime::{genesis_config_presets::DEMO_GENESIS, Runtime};
 use pallet_zkml::fixture::{Fixtures, VerifierShapes};
 use pallet_zkml::weights::WeightInfo;
-use zkml_primitives::{FieldBytes, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS};
 use serde_json::{json, Value};
 use zkml_primitives::CircuitSettings;
+use zkml_primitives::{FieldBytes, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS};
 
 type ZkmlWeights = <Runtime as pallet_zkml::Config>::WeightInfo;
 
@@ -66,11 +66,19 @@ fn envelope() -> Vec<Value> {
         envelope_point(name, &model.settings, &model.vk, &proof.proof, &instances, &family.kzg_params)
     };
     let shapes = VerifierShapes::load();
-    let widest = shapes.covering(MAX_ADVICE_COLUMNS, MAX_RANGE_COLUMNS, MAX_LOOKUP_COLUMNS, VerifierShapes::MAX_INSTANCES);
+    let widest =
+        shapes.covering(MAX_ADVICE_COLUMNS, MAX_RANGE_COLUMNS, MAX_LOOKUP_COLUMNS, VerifierShapes::MAX_INSTANCES);
     vec![
         mlp(Fixtures::MIN_INSTANCES, "narrowest (mlp_w2_d2)"),
         mlp(Fixtures::MAX_INSTANCES, "typical (mlp_w96_d2)"),
-        envelope_point("widest allowed", &widest.settings, &widest.vk, &widest.proof, &widest.instances, &shapes.kzg_params),
+        envelope_point(
+            "widest allowed",
+            &widest.settings,
+            &widest.vk,
+            &widest.proof,
+            &widest.instances,
+            &shapes.kzg_params,
+        ),
     ]
 }
 

@@ -1,12 +1,13 @@
 //! The service proves the chain's integers as they are, and reports proved only what the chain's
 //! verifier accepts for the instances the chain builds.
 
-use std::time::{Duration, Instant};
-
 use pqcrypto_falcon::falcon512;
-use zkml_primitives::{binding, BindingContext, JobStatus, ProverService, ProvingJob};
+use zkml_primitives::{JobStatus, ProverService};
 use zkml_prover::InputData;
 use zkml_prover_service::{load_models, Model, ProverNode};
+
+mod common;
+use common::{job, wait};
 
 struct Setup {
     models: std::collections::HashMap<[u8; 32], Model>,
@@ -34,28 +35,6 @@ fn service(models: std::collections::HashMap<[u8; 32], Model>) -> ProverNode {
     let node = ProverNode::new(models, 4, falcon512::keypair().1);
     node.spawn_workers(1).unwrap();
     node
-}
-
-fn job(vk_hash: [u8; 32], request: u64, input: Vec<i64>) -> ProvingJob {
-    ProvingJob {
-        request,
-        vk_hash,
-        input,
-        binding: binding(BindingContext::Request(request), b"prover"),
-        genesis_hash: vec![7; 32],
-    }
-}
-
-fn wait(node: &ProverNode, request: u64) -> JobStatus {
-    let start = Instant::now();
-    loop {
-        match node.status(request) {
-            JobStatus::Proving if start.elapsed() < Duration::from_secs(120) => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            status => return status,
-        }
-    }
 }
 
 fn failure(status: JobStatus) -> String {

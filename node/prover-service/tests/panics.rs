@@ -4,13 +4,15 @@
 //! `AbortGuard` panics, the test harness's own included.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 use pqcrypto_falcon::falcon512;
-use zkml_primitives::{binding, BindingContext, JobStatus, ProverService, ProvingJob};
+use zkml_primitives::{JobStatus, ProverService};
 use zkml_prover::artifacts::ArtifactDir;
 use zkml_prover::InputData;
 use zkml_prover_service::{load_models, ProverNode};
+
+mod common;
+use common::wait;
 
 #[test]
 fn a_job_that_panics_fails_and_its_worker_proves_the_next() {
@@ -29,13 +31,7 @@ fn a_job_that_panics_fails_and_its_worker_proves_the_next() {
     let vk_hash = *models.keys().next().unwrap();
     let node = ProverNode::new(models, 4, falcon512::keypair().1);
     node.spawn_workers(1).unwrap();
-    let job = |request| ProvingJob {
-        request,
-        vk_hash,
-        input: input.clone(),
-        binding: binding(BindingContext::Request(request), b"prover"),
-        genesis_hash: vec![7; 32],
-    };
+    let job = |request| common::job(vk_hash, request, input.clone());
 
     // The lowered graph is the operator's own artifact, read afresh for every proof, and its node
     // indices are trusted: an output past the last node panics while the circuit is laid out.
@@ -55,16 +51,4 @@ fn a_job_that_panics_fails_and_its_worker_proves_the_next() {
     assert!(matches!(wait(&node, 2), JobStatus::Proved { .. }));
     assert_eq!(node.metrics().proofs_failed.load(Ordering::Relaxed), 1);
     assert_eq!(node.metrics().proofs_done.load(Ordering::Relaxed), 1);
-}
-
-fn wait(node: &ProverNode, request: u64) -> JobStatus {
-    let start = Instant::now();
-    loop {
-        match node.status(request) {
-            JobStatus::Proving if start.elapsed() < Duration::from_secs(120) => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            status => return status,
-        }
-    }
 }

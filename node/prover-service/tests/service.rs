@@ -1,7 +1,6 @@
 //! The service with a real model: queueing, proving, attestation and failures.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 use halo2_proofs::halo2curves::ff::PrimeField;
 use pqcrypto_falcon::falcon512;
@@ -11,6 +10,9 @@ use zkml_primitives::{JobStatus, ProverService, ProvingJob};
 use zkml_prover::proof::fr_from_hex;
 use zkml_prover::{InputData, Visibility};
 use zkml_prover_service::{load_models, ProverNode};
+
+mod common;
+use common::wait;
 
 struct Setup {
     node: ProverNode,
@@ -40,25 +42,7 @@ fn setup() -> Setup {
 }
 
 fn job(s: &Setup, request: u64, input: Vec<i64>) -> ProvingJob {
-    ProvingJob {
-        request,
-        vk_hash: s.vk_hash,
-        input,
-        binding: binding(BindingContext::Request(request), b"prover"),
-        genesis_hash: vec![7; 32],
-    }
-}
-
-fn wait(node: &ProverNode, request: u64) -> JobStatus {
-    let start = Instant::now();
-    loop {
-        match node.status(request) {
-            JobStatus::Proving if start.elapsed() < Duration::from_secs(120) => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            status => return status,
-        }
-    }
+    common::job(s.vk_hash, request, input)
 }
 
 #[test]

@@ -28,7 +28,9 @@ use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use runtime::runtime_types::pallet_zkml::types::{
     Input, InputVisibility, ModelDescription, ModelInfo, Request, RequestStatus, VerifiedResult,
 };
-use runtime::zkml::events::{InferenceRequested, InferenceVerified, ModelRegistered, RequestCancelled};
+use runtime::zkml::events::{
+    InferenceRequested, InferenceVerified, ModelRegistered, RequestCancelled, RequestCleared, RequestExpired,
+};
 
 type Events = subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>;
 
@@ -515,6 +517,10 @@ impl Chain {
             if events.find::<RequestCancelled>().any(|cancelled| cancelled.is_ok_and(|c| c.request == request)) {
                 return Err(ChainError::Cancelled(request));
             }
+            // The chain expires it in the first block past its deadline, refunding fee and deposit.
+            if events.find::<RequestExpired>().any(|expired| expired.is_ok_and(|e| e.request == request)) {
+                return Err(ChainError::Expired { request, deadline: pending.deadline });
+            }
             if block.number() > u64::from(pending.deadline) {
                 return Err(ChainError::Expired { request, deadline: pending.deadline });
             }
@@ -536,12 +542,21 @@ impl Chain {
         Ok(Verified { request, model, output, output_floats, prover, fee, verified_at })
     }
 
-    /// Cancels an expired request; returns the refunded fee.
+    /// Cancels a pending request that expired (before the chain did so itself) or whose model was
+    /// retired; returns what was refunded, fee and deposit.
     pub async fn cancel(&self, signer: &Keypair, request: u64) -> Result<u128> {
         let events = self.submit(&runtime::transactions().zkml().cancel_expired(request), signer).await?;
         let cancelled =
             events.find_first::<RequestCancelled>().ok_or(ChainError::MissingEvent("Zkml.RequestCancelled"))?;
         Ok(cancelled.map_err(rpc)?.refunded)
+    }
+
+    /// Removes a fulfilled request of the signer's, or a self-proved inference, with its result;
+    /// returns the deposit released.
+    pub async fn clear(&self, signer: &Keypair, request: u64) -> Result<u128> {
+        let events = self.submit(&runtime::transactions().zkml().clear_request(request), signer).await?;
+        let cleared = events.find_first::<RequestCleared>().ok_or(ChainError::MissingEvent("Zkml.RequestCleared"))?;
+        Ok(cleared.map_err(rpc)?.deposit_released)
     }
 
     /// Records an inference the signer proved itself (`zkml prove --binding` with

@@ -194,8 +194,12 @@ enum ChainCommand {
     },
     /// Wait for the verified result of a request.
     Wait { request: u64 },
-    /// Cancel an expired request and refund its fee.
+    /// Cancel a request that expired (the chain also expires them itself) or whose model was
+    /// retired, and refund its fee and deposit.
     Cancel { request: u64 },
+    /// Remove a fulfilled request of yours, or a self-proved inference, with its result, and get
+    /// its storage deposit back.
+    Clear { request: u64 },
     /// Print the binding your next self-proved inference must carry (`zkml prove --binding`).
     Binding,
     /// Submit an inference you proved yourself.
@@ -418,6 +422,11 @@ async fn execute_chain(
             let refunded = chain.cancel(&signer, *request).await?;
             say(format!("request {request} cancelled, {refunded} refunded"));
             json!({ "request": request, "refunded": refunded.to_string() })
+        }
+        ChainCommand::Clear { request } => {
+            let released = chain.clear(&signer, *request).await?;
+            say(format!("request {request} cleared, deposit of {released} released"));
+            json!({ "request": request, "deposit_released": released.to_string() })
         }
         ChainCommand::Binding => {
             let binding = chain::binding_hex(chain.next_binding(&chain::account(&signer)).await?);

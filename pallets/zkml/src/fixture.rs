@@ -42,7 +42,8 @@ pub struct FixtureModel {
     pub scale: u8,
     pub input: Vec<i64>,
     pub output: Vec<i64>,
-    /// The model commitment signed with the family's Falcon key, as a publisher attestation.
+    /// The family's Falcon key's publisher attestation of the public circuit's registration on a
+    /// chain whose genesis hash is [`GENESIS_HASH`].
     pub publisher_signature: Vec<u8>,
     pub proofs: Vec<BoundProof>,
 }

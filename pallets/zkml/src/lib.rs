@@ -78,13 +78,13 @@ pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<<T as frame_system::
 pub mod pallet {
     use super::*;
     use codec::Encode;
+    use frame_support::dispatch::WithPostDispatchInfo;
     use frame_support::pallet_prelude::*;
     use frame_support::traits::tokens::{Fortitude, Precision, Restriction};
     use frame_support::traits::EnsureOrigin;
     use frame_support::{Deserialize, Serialize};
     use frame_system::offchain::{AppCrypto, CreateSignedTransaction};
     use frame_system::pallet_prelude::*;
-    use frame_support::dispatch::WithPostDispatchInfo;
     use sp_runtime::traits::{Saturating, StaticLookup, Zero};
     use zkml_primitives::{
         attestation_message, binding, fixed_to_field, is_canonical_field, zkml, BindingContext, CircuitSettings,
@@ -386,7 +386,8 @@ pub mod pallet {
         VerifierParamsNotSet,
         /// The model commitment is not a canonical field element.
         MalformedCommitment,
-        /// The publisher's Falcon signature over the model commitment does not verify.
+        /// The publisher's Falcon signature over the registration
+        /// ([`zkml_primitives::publisher_attestation_message`]) does not verify.
         BadPublisherSignature,
         /// The account is already a prover with this key.
         ProverAlreadyRegistered,
@@ -446,7 +447,8 @@ pub mod pallet {
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// Registers a model: its description, circuit settings and verifying key, with an optional
-        /// Falcon-512 attestation `(public key, signature)` by the publisher over the commitment.
+        /// Falcon-512 attestation `(public key, signature)` by the publisher over (genesis hash, ONNX
+        /// hash, commitment, vk hash, settings hash).
         ///
         /// Origin: [`Config::RegisterOrigin`]. A deposit proportional to the bytes stored is held
         /// from `owner` until the model is retired. Fails if the verifying key does not deserialise
@@ -609,8 +611,10 @@ pub mod pallet {
             // Before the proof check, a failure costs the call without it (the benchmark's
             // smallest circuit included).
             let unchecked = T::WeightInfo::submit_result(output.len() as u32);
-            let prover_key = Provers::<T>::get(&prover).ok_or(Error::<T>::ProverNotRegistered.with_weight(unchecked))?;
-            let mut request = Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound.with_weight(unchecked))?;
+            let prover_key =
+                Provers::<T>::get(&prover).ok_or(Error::<T>::ProverNotRegistered.with_weight(unchecked))?;
+            let mut request =
+                Requests::<T>::get(request_id).ok_or(Error::<T>::RequestNotFound.with_weight(unchecked))?;
             ensure!(request.status == RequestStatus::Pending, Error::<T>::AlreadyFulfilled.with_weight(unchecked));
             ensure!(
                 frame_system::Pallet::<T>::block_number() <= request.deadline,
@@ -907,7 +911,8 @@ pub mod pallet {
         /// and the check of the widest circuit [`CircuitSettings::validate`] allows.
         pub fn max_submission_weight(call: fn(u32) -> Weight) -> Weight {
             let instances = T::MaxInputLength::get().saturating_add(T::MaxOutputLength::get()).saturating_add(2);
-            let widest = T::WeightInfo::verify_proof(MAX_ADVICE_COLUMNS, MAX_RANGE_COLUMNS, MAX_LOOKUP_COLUMNS, instances);
+            let widest =
+                T::WeightInfo::verify_proof(MAX_ADVICE_COLUMNS, MAX_RANGE_COLUMNS, MAX_LOOKUP_COLUMNS, instances);
             call(instances).saturating_add(widest)
         }
 

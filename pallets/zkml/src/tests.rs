@@ -261,7 +261,9 @@ fn expired_requests_are_refused_then_cancelled_and_refunded() {
         assert_eq!(held(DAPP, HoldReason::InferenceFee), 0);
         assert!(Requests::<Test>::get(id).is_none());
         assert!(Zkml::pending_requests(model, None, 10).is_empty());
-        System::assert_last_event(Event::RequestCancelled { request: id, requester: DAPP, refunded: FEE + deposit }.into());
+        System::assert_last_event(
+            Event::RequestCancelled { request: id, requester: DAPP, refunded: FEE + deposit }.into(),
+        );
         assert_noop!(Zkml::cancel_expired(signed(PROVER), id), Error::<Test>::RequestNotFound);
     });
 }
@@ -728,7 +730,9 @@ fn expired_requests_leave_in_on_idle_with_their_fees_and_deposits_refunded() {
         assert_eq!(pending, vec![live]);
         for id in [a, b, c] {
             assert!(Requests::<Test>::get(id).is_none());
-            System::assert_has_event(Event::RequestExpired { request: id, requester: DAPP, refunded: FEE + deposit }.into());
+            System::assert_has_event(
+                Event::RequestExpired { request: id, requester: DAPP, refunded: FEE + deposit }.into(),
+            );
         }
         assert_eq!(Balances::balance(&DAPP), STARTING_BALANCE - FEE - deposit);
         assert_eq!(held(DAPP, HoldReason::InferenceFee), FEE);
@@ -790,11 +794,8 @@ fn a_wide_circuits_check_is_charged_its_verification_weight() {
         };
         // Anything wider than the benchmark measured is refused.
         let decoded = CircuitSettings::decode_valid(&widest.settings).unwrap();
-        let widen: [fn(&mut CircuitSettings); 3] = [
-            |s| s.num_advice_per_phase[0] += 1,
-            |s| s.num_lookup_advice_per_phase[0] += 1,
-            |s| s.lookup_columns += 1,
-        ];
+        let widen: [fn(&mut CircuitSettings); 3] =
+            [|s| s.num_advice_per_phase[0] += 1, |s| s.num_lookup_advice_per_phase[0] += 1, |s| s.lookup_columns += 1];
         for widen in widen {
             let mut wider = decoded.clone();
             widen(&mut wider);
@@ -818,7 +819,10 @@ fn a_wide_circuits_check_is_charged_its_verification_weight() {
             proof: bounded(&widest.proof),
         };
         // Before dispatch: the widest check at the most instances a model may have.
-        assert!(call.get_dispatch_info().call_weight.all_gte(check + <() as crate::WeightInfo>::submit_inference(instances)));
+        assert!(call
+            .get_dispatch_info()
+            .call_weight
+            .all_gte(check + <() as crate::WeightInfo>::submit_inference(instances)));
         // The fixture's proof is bound to another submitter and input: it verifies for none here.
         let failed = Zkml::submit_inference(
             signed(DAPP),
@@ -871,7 +875,8 @@ fn verifier_shape_fixtures_verify() {
             let dir = tempfile::tempdir().unwrap();
             zkml_prover::compile(&model.join("network.onnx"), &input, dir.path()).unwrap();
             let settings_path = dir.path().join("settings.json");
-            let compiled_k = zkml_prover::artifacts::ArtifactDir(dir.path().into()).load_settings().unwrap().public.circuit.base.k;
+            let compiled_k =
+                zkml_prover::artifacts::ArtifactDir(dir.path().into()).load_settings().unwrap().public.circuit.base.k;
             for (advice, range_columns, lookup_columns) in sweep {
                 let mut settings: zkml_prover::Settings =
                     serde_json::from_slice(&std::fs::read(&settings_path).unwrap()).unwrap();
@@ -895,7 +900,12 @@ fn verifier_shape_fixtures_verify() {
                     settings: registration.settings,
                     vk: registration.vk,
                     proof: file.proof_bytes().unwrap(),
-                    instances: file.instances().unwrap().iter().map(halo2_proofs::halo2curves::ff::PrimeField::to_repr).collect(),
+                    instances: file
+                        .instances()
+                        .unwrap()
+                        .iter()
+                        .map(halo2_proofs::halo2curves::ff::PrimeField::to_repr)
+                        .collect(),
                 });
             }
         }

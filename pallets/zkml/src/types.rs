@@ -85,7 +85,8 @@ pub struct ModelInfo<T: Config> {
     pub description: ModelDescription<T>,
     /// BLAKE2-256 of the verifying key, by which prover nodes match their artifacts.
     pub vk_hash: [u8; 32],
-    /// The publisher's Falcon-512 key, if it attested the commitment at registration.
+    /// The publisher's Falcon-512 key, if it attested the registration (genesis hash, ONNX hash,
+    /// commitment, vk hash, settings hash).
     pub publisher_key: Option<FalconPublicKey>,
     /// What checking one of its proofs weighs: the verification benchmark at its circuit's shape
     /// ([`zkml_primitives::CircuitSettings::verification_shape`]), fixed at registration.
