@@ -231,22 +231,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Provisional, set by hand until `scripts/weights.sh` measures it.
 	fn clear_request() -> Weight {
-		Weight::from_parts(60_000_000, 40_000)
+		Weight::from_parts(150_000_000, 40_000)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Provisional, set by hand until `scripts/weights.sh` measures it.
 	fn expire_request() -> Weight {
-		Weight::from_parts(60_000_000, 40_000)
+		Weight::from_parts(150_000_000, 40_000)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
+	/// Provisional, set by hand above the native check's median measured on a loaded machine by
+	/// `runtime/examples/verification_budget.rs` (narrowest 4.2 ms, typical 4.8 ms, widest 36.5 ms)
+	/// until `scripts/weights.sh` measures it.
 	fn verify_proof(a: u32, r: u32, l: u32, i: u32, ) -> Weight {
-		Weight::from_parts(3_000_000_000, 0)
-			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(i.into()))
+		Weight::from_parts(6_000_000_000, 0)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(600_000_000, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(i.into()))
 	}
 }
 
@@ -310,21 +315,26 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
+	/// Provisional, set by hand until `scripts/weights.sh` measures it.
 	fn clear_request() -> Weight {
-		Weight::from_parts(60_000_000, 40_000)
+		Weight::from_parts(150_000_000, 40_000)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
+	/// Provisional, set by hand until `scripts/weights.sh` measures it.
 	fn expire_request() -> Weight {
-		Weight::from_parts(60_000_000, 40_000)
+		Weight::from_parts(150_000_000, 40_000)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
+	/// Provisional, set by hand above the native check's median measured on a loaded machine by
+	/// `runtime/examples/verification_budget.rs` (narrowest 4.2 ms, typical 4.8 ms, widest 36.5 ms)
+	/// until `scripts/weights.sh` measures it.
 	fn verify_proof(a: u32, r: u32, l: u32, i: u32, ) -> Weight {
-		Weight::from_parts(3_000_000_000, 0)
-			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(l.into()))
-			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(i.into()))
+		Weight::from_parts(6_000_000_000, 0)
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(300_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(600_000_000, 0).saturating_mul(l.into()))
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(i.into()))
 	}
 }
