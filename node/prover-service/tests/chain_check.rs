@@ -3,7 +3,6 @@
 
 use pqcrypto_falcon::falcon512;
 use zkml_primitives::{JobStatus, ProverService};
-use zkml_prover::InputData;
 use zkml_prover_service::{load_models, Model, ProverNode};
 
 mod common;
@@ -19,15 +18,9 @@ struct Setup {
 
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let model_dir = dir.path().join("1l_mlp");
-    let corpus = zkml_prover::corpus::model("1l_mlp");
-    let input = InputData::load(&corpus.join("input.json")).unwrap();
-    zkml_prover::compile(&corpus.join("network.onnx"), &input, &model_dir).unwrap();
-    let settings = zkml_prover::setup(&model_dir, zkml_prover::SrsSource::Dev).unwrap();
+    let (_, input) = common::demo_model(dir.path());
     let models = load_models(dir.path()).unwrap();
     let vk_hash = *models.keys().next().unwrap();
-    let scale = settings.quantization.scale;
-    let input = input.input_data[0].iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect();
     Setup { models, vk_hash, input, _dir: dir }
 }
 

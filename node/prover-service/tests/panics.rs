@@ -8,7 +8,6 @@ use std::sync::atomic::Ordering;
 use pqcrypto_falcon::falcon512;
 use zkml_primitives::{JobStatus, ProverService};
 use zkml_prover::artifacts::ArtifactDir;
-use zkml_prover::InputData;
 use zkml_prover_service::{load_models, ProverNode};
 
 mod common;
@@ -19,14 +18,7 @@ fn a_job_that_panics_fails_and_its_worker_proves_the_next() {
     sp_panic_handler::set("https://example.invalid/zkml/issues", "test");
 
     let dir = tempfile::tempdir().unwrap();
-    let model_dir = dir.path().join("1l_mlp");
-    let corpus = zkml_prover::corpus::model("1l_mlp");
-    let input = InputData::load(&corpus.join("input.json")).unwrap();
-    zkml_prover::compile(&corpus.join("network.onnx"), &input, &model_dir).unwrap();
-    let settings = zkml_prover::setup(&model_dir, zkml_prover::SrsSource::Dev).unwrap();
-    let scale = settings.quantization.scale;
-    let input: Vec<i64> =
-        input.input_data[0].iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect();
+    let (model_dir, input) = common::demo_model(dir.path());
     let models = load_models(dir.path()).unwrap();
     let vk_hash = *models.keys().next().unwrap();
     let node = ProverNode::new(models, 4, falcon512::keypair().1);

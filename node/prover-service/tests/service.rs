@@ -8,7 +8,7 @@ use pqcrypto_traits::sign::PublicKey;
 use zkml_primitives::{attestation_message, binding, fixed_to_field, host, BindingContext, CircuitSettings};
 use zkml_primitives::{JobStatus, ProverService, ProvingJob};
 use zkml_prover::proof::fr_from_hex;
-use zkml_prover::{InputData, Visibility};
+use zkml_prover::Visibility;
 use zkml_prover_service::{load_models, ProverNode};
 
 mod common;
@@ -25,10 +25,7 @@ struct Setup {
 /// 1l_mlp compiled and keyed into `DIR/1l_mlp`, and a service for `DIR` with room for one job.
 fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let model_dir = dir.path().join("1l_mlp");
-    let input = InputData::load(&zkml_prover::corpus::model("1l_mlp").join("input.json")).unwrap();
-    zkml_prover::compile(&zkml_prover::corpus::model("1l_mlp").join("network.onnx"), &input, &model_dir).unwrap();
-    let settings = zkml_prover::setup(&model_dir, zkml_prover::SrsSource::Dev).unwrap();
+    let (model_dir, input) = common::demo_model(dir.path());
     // A directory that is not a model is skipped.
     std::fs::create_dir(dir.path().join("notes")).unwrap();
     let models = load_models(dir.path()).unwrap();
@@ -36,8 +33,6 @@ fn setup() -> Setup {
     let vk_hash = sp_crypto_hashing::blake2_256(&std::fs::read(model_dir.join("public.vk")).unwrap());
     assert!(models.contains_key(&vk_hash));
     let (public_key, secret_key) = falcon512::keypair();
-    let scale = settings.quantization.scale;
-    let input = input.input_data[0].iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect();
     Setup { node: ProverNode::new(models, 1, secret_key), public_key, vk_hash, input, _dir: dir }
 }
 
