@@ -15,6 +15,7 @@ use zkml_primitives::CircuitSettings;
 use zkml_primitives::{FieldBytes, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS};
 
 type ZkmlWeights = <Runtime as pallet_zkml::Config>::WeightInfo;
+type Zkml = pallet_zkml::Pallet<Runtime>;
 
 fn bytes(value: &Value) -> Vec<u8> {
     serde_json::from_value(value.clone()).expect("the committed demo genesis holds byte arrays")
@@ -28,7 +29,7 @@ const RUNS: usize = 21;
 fn envelope_point(name: &str, settings: &[u8], vk: &[u8], proof: &[u8], instances: &[FieldBytes], kzg: &[u8]) -> Value {
     let decoded = CircuitSettings::decode(&mut &settings[..]).expect("fixture settings decode");
     let (a, r, l, i) = decoded.verification_shape();
-    let charged = ZkmlWeights::verify_proof(a, r, l, i);
+    let charged = Zkml::proof_check_weight(a, r, l, i);
     let mut times: Vec<u128> = (0..RUNS)
         .map(|_| {
             let start = std::time::Instant::now();
@@ -59,10 +60,7 @@ fn envelope() -> Vec<Value> {
     let mlp = |instances: u32, name: &str| {
         let model = family.model(instances);
         let proof = model.proof_for(&Fixtures::prover_encodings()[1], false).expect("fixture proofs");
-        let nonce_binding = zkml_primitives::binding(zkml_primitives::BindingContext::Nonce(0), &proof.submitter);
-        let mut instances = vec![model.commitment];
-        instances.extend(model.input.iter().chain(&model.output).map(|&v| zkml_primitives::fixed_to_field(v)));
-        instances.push(nonce_binding);
+        let instances = model.instance_values(proof);
         envelope_point(name, &model.settings, &model.vk, &proof.proof, &instances, &family.kzg_params)
     };
     let shapes = VerifierShapes::load();
@@ -88,7 +86,7 @@ fn main() {
     let settings = CircuitSettings::decode(&mut &bytes(&model["settings"])[..]).expect("the demo settings decode");
     let instances = settings.num_instances;
     let (a, r, l, i) = settings.verification_shape();
-    let check = ZkmlWeights::verify_proof(a, r, l, i);
+    let check = Zkml::proof_check_weight(a, r, l, i);
 
     let limits = <Runtime as frame_system::Config>::BlockWeights::get();
     let normal = limits.get(DispatchClass::Normal);

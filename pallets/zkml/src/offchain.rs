@@ -37,15 +37,14 @@ use frame_system::offchain::{Account, SendSignedTransaction, Signer};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::offchain::storage::StorageValueRef;
 use sp_runtime::traits::{One, Saturating, Zero};
-use sp_runtime::SaturatedConversion;
+use sp_runtime::{DispatchError, SaturatedConversion};
 use zkml_primitives::{
     attestation_message, binding, prover_handoff, zkml, BindingContext, JobStatus, ModelId, ProvingJob, RequestId,
-    VerifyError,
 };
 
 use crate::{
     Call, Circuits, Config, Input, InputVisibility, ModelInfo, ModelStatus, Models, Pallet, PendingRequests, Provers,
-    Request, RequestStatus, Requests, VerifierParams,
+    Request, RequestStatus, Requests,
 };
 
 const LOG_TARGET: &str = "runtime::zkml::ocw";
@@ -100,12 +99,9 @@ pub enum Unsubmittable {
     NotAProver,
     /// The attestation does not verify for the prover's registered Falcon-512 key.
     BadAttestation,
-    /// The output length is not the model's.
-    OutputLength,
-    /// The model has no circuit (retired) or the chain no verifier parameters.
-    NoVerifier,
-    /// The proof does not verify for the instances the chain builds.
-    Proof(VerifyError),
+    /// The pallet's own check of the result (`Pallet::verify`) fails: wrong output length, no
+    /// circuit or verifier parameters, or a proof that does not verify.
+    Rejected(DispatchError),
 }
 
 /// Why a pending request is not worth this node's work in this block.
@@ -316,14 +312,8 @@ impl<T: Config> Pallet<T> {
         if !zkml::falcon512_verify(&prover_key, &message, &attestation) {
             return Err(Unsubmittable::BadAttestation);
         }
-        if output.len() != info.description.output_len as usize {
-            return Err(Unsubmittable::OutputLength);
-        }
-        let circuit = Circuits::<T>::get(request.model).ok_or(Unsubmittable::NoVerifier)?;
-        let kzg = VerifierParams::<T>::get().ok_or(Unsubmittable::NoVerifier)?;
         let binding = binding(BindingContext::Request(id), &account.id.encode());
-        let instances = Self::instances(info, &request.input, &output, binding);
-        zkml::verify_halo2(&circuit.settings, &circuit.vk, &proof, instances, &kzg).0.map_err(Unsubmittable::Proof)?;
+        Self::verify(request.model, info, &request.input, &output, &proof, binding).map_err(Unsubmittable::Rejected)?;
         let (Ok(output), Ok(proof), Ok(signature)) = (output.try_into(), proof.try_into(), attestation.try_into())
         else {
             return Err(Unsubmittable::TooLarge);

@@ -673,9 +673,7 @@ fn benchmark_fixtures_verify() {
     for model in &fixtures.models {
         assert_eq!(model.proofs.len(), 4);
         for bound in &model.proofs {
-            let mut instances = vec![model.commitment];
-            instances.extend(model.input.iter().chain(&model.output).map(|&v| zkml_primitives::fixed_to_field(v)));
-            instances.push(binding(context(bound.for_request), &bound.submitter));
+            let instances = model.instance_values(bound);
             let verify = |proof: &[u8]| {
                 zkml::verify_halo2(&model.settings, &model.vk, proof, instances.clone(), &fixtures.kzg_params).0
             };
@@ -809,7 +807,7 @@ fn a_wide_circuits_check_is_charged_its_verification_weight() {
         assert_ok!(Zkml::register_model(root(), GOVERNANCE_OWNER, description, settings, vk, None));
         let model = crate::NextModelId::<Test>::get() - 1;
         let instances = widest.instances.len() as u32;
-        let check = <() as crate::WeightInfo>::verify_proof(A, R, L, instances);
+        let check = Zkml::proof_check_weight(A, R, L, instances);
         assert_eq!(Models::<Test>::get(model).unwrap().verification_weight, check);
 
         let call = crate::Call::<Test>::submit_inference {
