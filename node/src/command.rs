@@ -46,7 +46,7 @@ impl SubstrateCli for Cli {
 pub fn run() -> sc_cli::Result<()> {
     let cli = Cli::from_args();
     // The zkml host functions verify proofs with halo2 on every block import.
-    zkml_prover::pfsys::check_cpu().map_err(|e| sc_cli::Error::Application(Box::new(e)))?;
+    zkml_verifier::check_cpu().map_err(|e| sc_cli::Error::Application(Box::new(e)))?;
 
     match &cli.subcommand {
         Some(Subcommand::Key(cmd)) => cmd.run(&cli),

@@ -17,7 +17,7 @@ use subxt::utils::AccountId32;
 use zkml_cli::chain::runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use zkml_cli::chain::runtime::runtime_types::pallet_zkml::types::{InputVisibility, ModelDescription};
 use zkml_cli::chain::{self, runtime, Chain, ChainError, PublisherKey};
-use zkml_primitives::registration::Registration;
+use zkml_prover::registration::Registration;
 use zkml_prover::{CompileOptions, InputData, SrsSource, Visibility};
 
 const UNIT: u128 = 1_000_000_000_000;

@@ -11,7 +11,7 @@ use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use tempfile::TempDir;
 use zkml_prover::api::{Compiled, Verifier};
-use zkml_prover::pfsys::{self, srs};
+use zkml_prover::pfsys;
 use zkml_prover::{corpus, InputData, SrsSource, Visibility};
 
 /// Each main operator's own corpus model.
@@ -68,7 +68,7 @@ fn key_generation(c: &mut Criterion) {
         .circuit
         .params
         .k();
-    let params = srs::dev_srs(k);
+    let params = zkml_verifier::kzg::dev_srs(k);
     group.bench_function("1l_mlp", |b| {
         b.iter_batched(
             || compiled.build(CircuitBuilderStage::Keygen, Visibility::Public, &input, Fr::ZERO, Fr::ZERO).unwrap(),

@@ -15,19 +15,22 @@ use crate::artifacts::{read_limited, Accuracy, ArtifactDir, Settings, Variant, V
 use crate::circuit::chip::Ranges;
 use crate::circuit::functions::FunctionTable;
 use crate::circuit::layout::{quantize_params, FunctionValues, Inference, ParamBits};
-use crate::circuit::{build, hash_rows, input_commitment, measure, Built, CircuitParams, Shape, MINIMUM_ROWS};
+use crate::circuit::{build, hash_rows, input_commitment, measure, Built, Shape};
 use crate::error::{Error, Result};
 use crate::graph::{Model, MAX_MODEL_FILE_BYTES};
 use crate::input::{check_lengths, InputData};
 use crate::pfsys::{self, srs};
 use crate::proof::{fr_from_hex, fr_to_hex, InputOpening, ProofFile, Timings};
 use crate::quantize::{bit_length, dequantize, quantize, Quantization};
+use zkml_verifier::kzg::{dev_srs, VerifierParams};
+use zkml_verifier::{vk_from_bytes, vk_to_bytes, CircuitParams, ProofShape, MINIMUM_ROWS};
 
 /// Scales calibration tries, smallest first: smaller scales give smaller circuits.
 const SCALES: std::ops::RangeInclusive<u32> = 6..=16;
 /// Columns per kind beyond which compilation grows k instead, keeping verification fast and the
-/// proof small.
-const MAX_ADVICE_COLUMNS: usize = 16;
+/// proof small. A chain accepts wider circuits (`zkml_primitives::MAX_ADVICE_COLUMNS` and the
+/// like), which other compilers may write.
+const PREFERRED_MAX_COLUMNS: usize = 16;
 const MIN_K: u32 = 8;
 /// Largest k chosen for the sake of a single advice column (see `size_circuit`).
 const SINGLE_COLUMN_MAX_K: u32 = 12;
@@ -219,7 +222,7 @@ fn columns_cost(advice: usize, k: u32) -> u64 {
 /// Chooses the circuit of `inference` for the proof size asked for (see [`ProofSize`] and
 /// [`fastest_circuit`]).
 fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 3]], size: ProofSize) -> Result<Built> {
-    let bytes = |built: &Built| pfsys::ProofShape::of_params(&built.circuit.params).bytes();
+    let bytes = |built: &Built| ProofShape::of_params(&built.circuit.params).bytes();
     match size {
         ProofSize::Any => fastest_circuit(q, inference, table, None, u64::MAX),
         ProofSize::AtMost(budget) => fastest_circuit(q, inference, table, Some(budget), u64::MAX),
@@ -249,7 +252,7 @@ fn size_circuit(q: Quantization, inference: &Inference, table: &[[Fr; 3]], size:
 /// Chooses k for `inference`'s circuit. Small circuits take the smallest k (up to
 /// `SINGLE_COLUMN_MAX_K`) at which halo2-base needs a single advice column, which also carries
 /// all its lookups in place: the smallest proof and vk, at a proving time still far below a second.
-/// Larger ones take the k of least [`proving_cost`] with at most `MAX_ADVICE_COLUMNS` columns,
+/// Larger ones take the k of least [`proving_cost`] with at most `PREFERRED_MAX_COLUMNS` columns,
 /// which bounds the verifier's work and the proof's size. With `max_proof_bytes`, circuits whose
 /// proofs exceed it are passed over, and the search stops at the k from which every circuit costs
 /// more than `max_cost`.
@@ -266,7 +269,7 @@ fn fastest_circuit(
     let mut best: Option<Built> = None;
     // The smallest proof passed over for the budget, for the error if nothing fits.
     let mut smallest_over: Option<usize> = None;
-    for k in first_k..=srs::MAX_K {
+    for k in first_k..=srs::MAX_PROVER_K {
         // Even a single column costs more from here on.
         if columns_cost(1, k) > max_cost {
             break;
@@ -294,7 +297,7 @@ fn fastest_circuit(
         let p = &built.circuit.params;
         let advice = p.base.num_advice_per_phase[0];
         if let Some(budget) = max_proof_bytes {
-            let bytes = pfsys::ProofShape::of_params(p).bytes();
+            let bytes = ProofShape::of_params(p).bytes();
             if bytes > budget {
                 smallest_over = Some(smallest_over.map_or(bytes, |smallest| smallest.min(bytes)));
                 // A single column is as small as a proof gets: more rows cannot help.
@@ -307,7 +310,9 @@ fn fastest_circuit(
         if advice == 1 && k <= SINGLE_COLUMN_MAX_K {
             return Ok(built);
         }
-        if advice > MAX_ADVICE_COLUMNS || p.range_columns > MAX_ADVICE_COLUMNS || p.lookup_columns > MAX_ADVICE_COLUMNS
+        if advice > PREFERRED_MAX_COLUMNS
+            || p.range_columns > PREFERRED_MAX_COLUMNS
+            || p.lookup_columns > PREFERRED_MAX_COLUMNS
         {
             continue;
         }
@@ -323,7 +328,7 @@ fn fastest_circuit(
     match (best, max_proof_bytes.zip(smallest_over)) {
         (Some(built), _) => Ok(built),
         (None, Some((budget, smallest))) => Err(Error::ProofBudget { budget, smallest }),
-        (None, None) => Err(Error::CircuitTooLarge { k: srs::MAX_K + 1, max: srs::MAX_K }),
+        (None, None) => Err(Error::CircuitTooLarge { k: srs::MAX_PROVER_K + 1, max: srs::MAX_PROVER_K }),
     }
 }
 
@@ -442,23 +447,23 @@ pub fn setup(dir: &Path, source: SrsSource) -> Result<Settings> {
     let k = compiled.settings.k();
     let srs = match source {
         SrsSource::File(path) => srs::load(path, k)?,
-        SrsSource::Dev => srs::dev_srs(k),
+        SrsSource::Dev => dev_srs(k),
     };
     let calibration = InputData::load(&compiled.dir.calibration())?;
     for visibility in Visibility::ALL {
         let built = compiled.build(CircuitBuilderStage::Keygen, visibility, &calibration, Fr::zero(), Fr::zero())?;
         let params = downsized(&srs, built.circuit.params.k());
         let pk = pfsys::keygen(&params, &built.circuit)?;
-        let shape = pfsys::ProofShape::of(pk.get_vk());
+        let shape = ProofShape::of(pk.get_vk());
         tracing::debug!(visibility = visibility.name(), proof_bytes = shape.bytes(), ?shape, "keys generated");
-        std::fs::write(compiled.dir.vk(visibility), pfsys::vk_to_bytes(pk.get_vk()))
+        std::fs::write(compiled.dir.vk(visibility), vk_to_bytes(pk.get_vk()))
             .map_err(Error::io(compiled.dir.vk(visibility)))?;
         std::fs::write(compiled.dir.pk(visibility), pfsys::pk_to_bytes(&pk))
             .map_err(Error::io(compiled.dir.pk(visibility)))?;
         srs::save(&params, &compiled.dir.srs(visibility))?;
     }
     let vparams = compiled.dir.verifier_params();
-    std::fs::write(&vparams, srs::VerifierParams::from_srs(&srs).to_bytes()).map_err(Error::io(vparams))?;
+    std::fs::write(&vparams, VerifierParams::from_srs(&srs).to_bytes()).map_err(Error::io(vparams))?;
     Ok(compiled.settings)
 }
 
@@ -477,7 +482,7 @@ fn read_key<T>(
 
 pub fn load_vk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<VerifyingKey<G1Affine>> {
     let circuit = &settings.variant(visibility).circuit;
-    read_key(&ArtifactDir(dir.into()).vk(visibility), circuit, "verifying key", pfsys::vk_from_bytes)
+    read_key(&ArtifactDir(dir.into()).vk(visibility), circuit, "verifying key", vk_from_bytes)
 }
 
 fn load_pk(dir: &Path, settings: &Settings, visibility: Visibility) -> Result<ProvingKey<G1Affine>> {
@@ -589,8 +594,8 @@ impl Verifier {
         if !path.exists() {
             return Err(Error::NotSetUp(dir.into()));
         }
-        let bytes = read_limited(&path, "verifier parameters", srs::VerifierParams::BYTES as u64)?;
-        let params = srs::VerifierParams::from_bytes(&bytes).ok_or_else(|| Error::CorruptArtifact {
+        let bytes = read_limited(&path, "verifier parameters", VerifierParams::BYTES as u64)?;
+        let params = VerifierParams::from_bytes(&bytes).ok_or_else(|| Error::CorruptArtifact {
             what: "verifier parameters",
             path,
             reason: "not three compressed BN254 points".into(),
@@ -629,7 +634,7 @@ impl Verifier {
                 artifacts: settings.model_commitment.clone(),
             });
         }
-        pfsys::verify(&self.params, &self.vk, &proof.proof_bytes()?, &instances)
+        Ok(zkml_verifier::verify(&self.params, &self.vk, &proof.proof_bytes()?, &instances)?)
     }
 }
 

@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use zkml_verifier::CircuitParams;
+
 use crate::circuit::functions::FunctionTable;
 use crate::circuit::layout::ParamBits;
-use crate::circuit::CircuitParams;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::quantize::Quantization;

@@ -44,7 +44,7 @@ pub enum Error {
     CircuitTooLarge { k: u32, max: u32 },
     #[error("node `{node}` takes the circuit past {max} advice cells, the most this prover lays out")]
     TooManyCells { node: String, max: usize },
-    #[error("no circuit of at most 2^{max_k} rows has a proof within {budget} bytes: the smallest has {smallest}", max_k = crate::pfsys::srs::MAX_K)]
+    #[error("no circuit of at most 2^{max_k} rows has a proof within {budget} bytes: the smallest has {smallest}", max_k = crate::pfsys::srs::MAX_PROVER_K)]
     ProofBudget { budget: usize, smallest: usize },
     #[error(
         "the function table, Poseidon region or public instances need {needed} rows but 2^{k} rows leave {available}"
@@ -69,11 +69,9 @@ pub enum Error {
     #[error("the opening does not open commitment {claimed}: its input and blinding commit to {opened}")]
     OpeningMismatch { claimed: String, opened: String },
     #[error("proof does not verify: {0}")]
-    InvalidProof(String),
-    #[error("proof verifies but is followed by {0} trailing bytes")]
-    TrailingProofBytes(usize),
-    #[error("this CPU lacks the `{0}` instructions that the BN254 field arithmetic is built with (x86-64 needs BMI2 and ADX: Intel Broadwell, AMD Zen or later)")]
-    UnsupportedCpu(&'static str),
+    InvalidProof(#[from] zkml_verifier::ProofError),
+    #[error(transparent)]
+    UnsupportedCpu(#[from] zkml_verifier::UnsupportedCpu),
     #[error("proving failed: {0}")]
     Prover(String),
 }

@@ -20,6 +20,7 @@ pub mod input;
 pub mod pfsys;
 pub mod proof;
 pub mod quantize;
+pub mod registration;
 
 pub use api::{
     compile, compile_with, open, prove, prove_fixed, run, setup, verify, CompileOptions, ProofSize, SrsSource,

@@ -8,13 +8,13 @@ use halo2_proofs::halo2curves::bn256::G1Affine;
 use halo2_proofs::plonk::VerifyingKey;
 use zkml_prover::api::accuracy_bound;
 use zkml_prover::circuit::ModelCircuit;
-use zkml_prover::pfsys::KEY_FORMAT;
 use zkml_prover::proof::{fr_from_hex, fr_to_hex};
 use zkml_prover::quantize::to_field;
 use zkml_prover::{
     compile, compile_with, prove, prove_fixed, run, setup, verify, CompileOptions, Error, InputData, ProofFile,
     ProofSize, SrsSource, Visibility,
 };
+use zkml_verifier::KEY_FORMAT;
 
 fn input(model: &str) -> InputData {
     InputData::load(&zkml_prover::corpus::model(model).join("input.json")).unwrap()
@@ -69,11 +69,11 @@ fn assert_shape_gives_size(model: &'static str, proof: &ProofFile) {
     let halo2 = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(&bytes, KEY_FORMAT, circuit).unwrap();
     assert_eq!(vk.transcript_repr(), halo2.transcript_repr(), "{model}");
     assert_eq!(format!("{:?}", vk.pinned()), format!("{:?}", halo2.pinned()), "{model}");
-    assert_eq!(zkml_prover::pfsys::vk_to_bytes(&vk), bytes, "{model}");
-    let shape = zkml_prover::pfsys::ProofShape::of(&vk);
+    assert_eq!(zkml_verifier::vk_to_bytes(&vk), bytes, "{model}");
+    let shape = zkml_verifier::ProofShape::of(&vk);
     assert_eq!(shape.bytes(), proof.proof_bytes().unwrap().len(), "{model}: {shape:?}");
     // Compilation knows it before any key.
-    assert_eq!(zkml_prover::pfsys::ProofShape::of_params(&settings.public.circuit), shape, "{model}");
+    assert_eq!(zkml_verifier::ProofShape::of_params(&settings.public.circuit), shape, "{model}");
 }
 
 #[test]
@@ -343,7 +343,7 @@ fn setup_is_deterministic_and_accepts_a_raw_srs_file() {
     // A larger raw-format SRS is downsized to the circuit.
     let k = zkml_prover::artifacts::ArtifactDir(a.clone()).load_settings().unwrap().k();
     let big = tmp.path().join("big.srs");
-    zkml_prover::pfsys::srs::save(&zkml_prover::pfsys::srs::dev_srs(k + 1), &big).unwrap();
+    zkml_prover::pfsys::srs::save(&zkml_verifier::kzg::dev_srs(k + 1), &big).unwrap();
     setup(&b, SrsSource::File(&big)).unwrap();
     assert_eq!(std::fs::read(a.join("public.vk")).unwrap(), std::fs::read(b.join("public.vk")).unwrap());
     let proof = prove(&b, &input("1l_relu"), fr_from_hex("0x2").unwrap(), Visibility::Public).unwrap();
@@ -568,7 +568,7 @@ fn larger_milestone_models_prove_and_verify_accurately() {
 
 /// The proof size of `variant`'s circuit, known from the settings alone.
 fn proof_bytes(variant: &zkml_prover::artifacts::Variant) -> usize {
-    zkml_prover::pfsys::ProofShape::of_params(&variant.circuit).bytes()
+    zkml_verifier::ProofShape::of_params(&variant.circuit).bytes()
 }
 
 /// Compiles corpus `model` into a new scratch directory with `proof_size`.

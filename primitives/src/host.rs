@@ -1,5 +1,5 @@
-//! The native side of the host functions: halo2-axiom through the prover's own circuit
-//! configuration, so that settings rebuild exactly the constraint system the keys were made for,
+//! The native side of the host functions: halo2-axiom through `zkml-verifier`, whose constraint
+//! system the settings configure, so that they rebuild exactly the system the keys were made for,
 //! and pqcrypto-falcon.
 //!
 //! Both functions return a verdict for any bytes. Inputs are bounds-checked before anything is
@@ -15,8 +15,8 @@ use halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_proofs::plonk::VerifyingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
-use zkml_prover::circuit::CircuitParams;
-use zkml_prover::pfsys::{self, srs::VerifierParams};
+use zkml_verifier::kzg::VerifierParams;
+use zkml_verifier::{CircuitParams, ProofError};
 
 use crate::{CircuitSettings, FieldBytes, VerifyError};
 
@@ -65,7 +65,10 @@ impl CircuitSettings {
 /// encoding). The key's header must name the settings' k, which is bounded.
 fn parse_vk(settings: &CircuitSettings, vk: &[u8]) -> Result<VerifyingKey<G1Affine>, VerifyError> {
     let circuit = CircuitParams::from(settings);
-    catch_unwind(|| pfsys::vk_from_bytes(vk, &circuit).ok()).ok().flatten().ok_or(VerifyError::MalformedVerifyingKey)
+    catch_unwind(|| zkml_verifier::vk_from_bytes(vk, &circuit).ok())
+        .ok()
+        .flatten()
+        .ok_or(VerifyError::MalformedVerifyingKey)
 }
 
 /// The settings and parsed verifier for these bytes, checked in a fixed order: KZG parameters,
@@ -127,10 +130,10 @@ fn verify_halo2_here(
         .iter()
         .map(|bytes| Option::from(Fr::from_repr(*bytes)).ok_or(VerifyError::MalformedInstance))
         .collect::<Result<Vec<_>, _>>()?;
-    match pfsys::verify(&verifier.params, &verifier.vk, proof, &instances) {
+    match zkml_verifier::verify(&verifier.params, &verifier.vk, proof, &instances) {
         Ok(()) => Ok(()),
-        Err(zkml_prover::Error::TrailingProofBytes(_)) => Err(VerifyError::TrailingProofBytes),
-        Err(_) => Err(VerifyError::InvalidProof),
+        Err(ProofError::TrailingBytes(_)) => Err(VerifyError::TrailingProofBytes),
+        Err(ProofError::NonCanonical(_) | ProofError::Rejected(_)) => Err(VerifyError::InvalidProof),
     }
 }
 

@@ -14,8 +14,6 @@ compile_error!("outside a runtime build zkml-primitives needs its `std` feature:
 mod handoff;
 #[cfg(feature = "std")]
 pub mod host;
-#[cfg(feature = "std")]
-pub mod registration;
 mod settings;
 
 use alloc::vec::Vec;

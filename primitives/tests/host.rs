@@ -68,7 +68,7 @@ fn one_proof_key_and_parameters_have_one_encoding() {
     };
     assert_eq!(with(&signed_identity), Err(VerifyError::MalformedKzgParams));
     // s·G2 on the curve but outside the subgroup; G2 the identity.
-    let outside = zkml_prover::pfsys::srs::g2_outside_subgroup().to_bytes();
+    let outside = zkml_verifier::kzg::g2_outside_subgroup().to_bytes();
     assert_eq!(with(&|c| c.kzg[96..].copy_from_slice(outside.as_ref())), Err(VerifyError::MalformedKzgParams));
     let identity = G2Affine::identity().to_bytes();
     assert_eq!(with(&|c| c.kzg[32..96].copy_from_slice(identity.as_ref())), Err(VerifyError::MalformedKzgParams));

@@ -9,7 +9,7 @@ use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey, SecretKey};
 use serde_json::{json, Value};
 use sp_keyring::Sr25519Keyring;
-use zkml_primitives::registration::Registration;
+use zkml_prover::registration::Registration;
 use zkml_prover::{InputData, Visibility};
 
 fn root() -> &'static Path {

@@ -11,9 +11,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use zkml_cli::chain::{self, Chain, ChainError, PublisherKey};
 use zkml_prover::artifacts::Variant;
-use zkml_prover::pfsys::ProofShape;
 use zkml_prover::proof::fr_from_hex;
 use zkml_prover::{CompileOptions, Error, InputData, InputOpening, ProofFile, ProofSize, SrsSource, Visibility};
+use zkml_verifier::ProofShape;
 
 /// A failure of any verb.
 #[derive(Debug, thiserror::Error)]
@@ -499,7 +499,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match zkml_prover::pfsys::check_cpu().map_err(Into::into).and_then(|()| execute(&cli)) {
+    match zkml_verifier::check_cpu().map_err(zkml_prover::Error::from).map_err(Into::into).and_then(|()| execute(&cli))
+    {
         Ok(value) => {
             if cli.json {
                 println!("{value}");

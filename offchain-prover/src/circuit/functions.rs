@@ -9,10 +9,10 @@
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use serde::{Deserialize, Serialize};
 
-use super::function_kind;
 use crate::error::Result;
 use crate::graph::Model;
 use crate::quantize::{dequantize, quantize, to_field, Quantization};
+use zkml_verifier::constraints::lookup::function_kind;
 
 /// Each function's value at every input of the domain `[-2^(bits-1), 2^(bits-1))`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

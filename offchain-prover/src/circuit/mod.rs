@@ -1,6 +1,7 @@
 //! The model circuit: halo2-base's gate laid out row by row ([`gate`]), a Poseidon region, and one
 //! lookup table whose rows are the range-check limbs, the values a weight may take and the model's
-//! element-wise functions.
+//! element-wise functions. Its constraint system is [`zkml_verifier::constraints`]; this module
+//! lays inferences out on it.
 
 pub mod chip;
 pub mod commit;
@@ -10,199 +11,27 @@ pub mod layout;
 pub mod mutation;
 pub mod poseidon;
 
-use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, BaseCircuitParams, CircuitBuilderStage};
+use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, CircuitBuilderStage};
 use std::sync::MutexGuard;
 
 use halo2_base::halo2_proofs::circuit::{Layouter, Region, SimpleFloorPlanner, Value};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
-use halo2_base::halo2_proofs::plonk::{
-    Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Expression, Fixed,
-};
-use halo2_base::halo2_proofs::poly::Rotation;
+use halo2_base::halo2_proofs::plonk::{Advice, Circuit, Column, ConstraintSystem, Error as PlonkError, Fixed};
 use halo2_base::utils::halo2::{
     constrain_virtual_equals_external, raw_assign_advice, raw_assign_fixed, raw_constrain_equal,
 };
 use halo2_base::virtual_region::copy_constraints::CopyConstraintManager;
 use halo2_base::AssignedValue;
-use serde::{Deserialize, Serialize};
+use zkml_verifier::constraints::lookup::{function_kind, LookupColumns, NO_LOOKUP, RANGE, WEIGHT};
+use zkml_verifier::constraints::{configure, CircuitConfig};
+use zkml_verifier::{CircuitParams, MINIMUM_ROWS};
 
 use crate::error::{Error, Result};
 use crate::quantize::{to_field, Quantization};
 use chip::{FixedPointChip, FunctionLookup};
-use gate::GateConfig;
 use layout::{lay_out, Inference, Laid};
-use poseidon::{HashJob, PoseidonConfig};
-
-/// Rows at the bottom of the circuit reserved for blinding factors.
-pub const MINIMUM_ROWS: usize = 20;
-/// The least degree of every circuit's constraint system (see `configure_with_params`).
-const PERMUTATION_DEGREE: usize = 5;
-
-/// Everything that fixes the circuit's constraint system: with the vk, all a verifier needs.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct CircuitParams {
-    /// halo2-base's gate columns. Its own range lookups are not used (`num_lookup_advice_per_phase`
-    /// stays zero); `lookup_bits` is the limb width of this circuit's range rows.
-    pub base: BaseCircuitParams,
-    /// Range lookups: with a single gate column, 1 if that column is looked up in place, else 0;
-    /// otherwise the advice columns range-checked cells, and weights, are copied to.
-    pub range_columns: usize,
-    /// Function lookups, counted like `range_columns`, in column pairs `(key, value)`.
-    pub lookup_columns: usize,
-    /// Width of the table's weight rows ([`FixedPointChip::weight_bits`]), if it has them. It
-    /// shapes the layout and the table's content, not the constraint system: weight lookups share
-    /// the range lookups' columns.
-    pub weight_bits: Option<u32>,
-}
-
-impl CircuitParams {
-    pub fn k(&self) -> u32 {
-        self.base.k as u32
-    }
-
-    pub fn usable_rows(&self) -> usize {
-        (1 << self.base.k) - MINIMUM_ROWS
-    }
-
-    /// Whether lookups read the single gate column in place.
-    pub fn in_place(&self) -> bool {
-        self.base.num_advice_per_phase.first() == Some(&1)
-    }
-}
-
-/// Which rows of the lookup table a lookup may match: the kind column keeps range checks, weight
-/// bounds and each function's lookups apart whatever values a prover claims.
-const NO_LOOKUP: u64 = 0;
-const RANGE: u64 = 1;
-const WEIGHT: u64 = 3;
-/// The kind of the first function's rows; function `t`'s are of kind `FUNCTION + t`.
-const FUNCTION: u64 = 4;
-
-/// The kind of the rows of function `table`: a lookup of that function matches no other rows,
-/// so its key is bound to that function's domain.
-pub(crate) fn function_kind(table: usize) -> u64 {
-    FUNCTION + table as u64
-}
-
-/// The lookup table `(kind·key, value, kind)`, one argument per looked-up column, and the columns
-/// that feed it. Without functions the table has no value column.
-///
-/// The table's columns are the Poseidon region's round-constant columns and its rows those below
-/// the region, which read as table rows too: a round row as one of kind `c₂`, a round constant,
-/// an absorb row as one of kind 0 or `len·2^64`. No lookup has such a kind (a test of
-/// [`poseidon`] checks every round constant), and kind 0 matches only the all-zero input.
-///
-/// A lookup reads a cell `x` of kind `k` as `(k·x, value, k)`. Scaling the key by its kind lets a
-/// single fixed column of kinds both select the looked-up rows and keep the kinds apart: a row of
-/// kind 0 reads `(0, 0, 0)`, the table's zero row, and `k·x = k·key` only where `x = key`.
-#[derive(Clone, Debug)]
-pub struct LookupConfig {
-    /// The table's keys, each multiplied by its row's kind.
-    key: Column<Fixed>,
-    /// The value column, present when the model has functions.
-    value: Option<Column<Fixed>>,
-    kind: Column<Fixed>,
-    columns: LookupColumns,
-}
-
-#[derive(Clone, Debug)]
-enum LookupColumns {
-    /// One gate column, looked up where its cells are: `kind` gives each row's kind ([`RANGE`],
-    /// [`WEIGHT`], a function's or [`NO_LOOKUP`]), and `function` is 1 on the rows of function
-    /// keys, whose next row holds the function's value.
-    InPlace { kind: Column<Fixed>, function: Option<Column<Fixed>> },
-    /// Cells copied to advice columns of their own, each column with a fixed column that gives
-    /// every row's kind. Range columns also take the weight lookups; function columns come in
-    /// (key, value) pairs.
-    Copied { range: Vec<(Column<Advice>, Column<Fixed>)>, function: Vec<([Column<Advice>; 2], Column<Fixed>)> },
-}
-
-impl LookupConfig {
-    fn configure(
-        meta: &mut ConstraintSystem<Fr>,
-        params: &CircuitParams,
-        gate: Column<Advice>,
-        table: [Column<Fixed>; 3],
-    ) -> Option<Self> {
-        if params.range_columns == 0 && params.lookup_columns == 0 {
-            return None;
-        }
-        let [key, value, kind] = table;
-        let value = (params.lookup_columns > 0).then_some(value);
-        let constant = |kind: u64| Expression::Constant(Fr::from(kind));
-        let columns = if params.in_place() {
-            let row_kind = meta.fixed_column();
-            let function = value.map(|_| meta.fixed_column());
-            meta.lookup_any("lookup", |m| {
-                let k = m.query_fixed(row_kind, Rotation::cur());
-                let cell = m.query_advice(gate, Rotation::cur());
-                // Functions: (FUNCTION·key, next cell, FUNCTION); other kinds have no value.
-                let mut lookups = vec![(k.clone() * cell, m.query_fixed(key, Rotation::cur()))];
-                if let (Some(function), Some(value)) = (function, value) {
-                    let f = m.query_fixed(function, Rotation::cur());
-                    let next = m.query_advice(gate, Rotation::next());
-                    lookups.push((f * next, m.query_fixed(value, Rotation::cur())));
-                }
-                lookups.push((k, m.query_fixed(kind, Rotation::cur())));
-                lookups
-            });
-            LookupColumns::InPlace { kind: row_kind, function }
-        } else {
-            let advice = |meta: &mut ConstraintSystem<Fr>| {
-                let column = meta.advice_column();
-                meta.enable_equality(column);
-                column
-            };
-            let range = (0..params.range_columns)
-                .map(|_| {
-                    let (column, column_kind) = (advice(meta), meta.fixed_column());
-                    meta.lookup_any("range", |m| {
-                        let cell = m.query_advice(column, Rotation::cur());
-                        let row_kind = m.query_fixed(column_kind, Rotation::cur());
-                        let mut lookups = vec![(row_kind * cell, m.query_fixed(key, Rotation::cur()))];
-                        if let Some(value) = value {
-                            lookups.push((constant(0), m.query_fixed(value, Rotation::cur())));
-                        }
-                        lookups
-                            .push((m.query_fixed(column_kind, Rotation::cur()), m.query_fixed(kind, Rotation::cur())));
-                        lookups
-                    });
-                    (column, column_kind)
-                })
-                .collect();
-            // A row of kind 0 (unused) reads `(0, v, 0)`: the zero row, for the zero an unassigned
-            // value cell holds.
-            let function = (0..params.lookup_columns)
-                .map(|_| {
-                    let (columns, column_kind) = ([advice(meta), advice(meta)], meta.fixed_column());
-                    let value = value.expect("function lookups come with a value column");
-                    meta.lookup_any("function", |m| {
-                        let [k, v] = columns.map(|c| m.query_advice(c, Rotation::cur()));
-                        let row_kind = m.query_fixed(column_kind, Rotation::cur());
-                        vec![
-                            (row_kind.clone() * k, m.query_fixed(key, Rotation::cur())),
-                            (v, m.query_fixed(value, Rotation::cur())),
-                            (row_kind, m.query_fixed(kind, Rotation::cur())),
-                        ]
-                    });
-                    (columns, column_kind)
-                })
-                .collect();
-            LookupColumns::Copied { range, function }
-        };
-        Some(Self { key, value, kind, columns })
-    }
-
-    /// The first column range checks are copied to, whose rows above the copies the Poseidon
-    /// region's first column takes.
-    fn shared_column(&self) -> Option<Column<Advice>> {
-        match &self.columns {
-            LookupColumns::Copied { range, .. } => range.first().map(|&(column, _)| column),
-            LookupColumns::InPlace { .. } => None,
-        }
-    }
-}
+use poseidon::HashJob;
 
 /// A model inference as a halo2 circuit.
 pub struct ModelCircuit {
@@ -276,14 +105,17 @@ impl ModelCircuit {
     /// it, and the instance column need. (The range columns are as many as their copies need.)
     pub fn rows_needed(&self) -> usize {
         let stats = self.builder.statistics().gate;
-        let gate_rows = gate::rows(stats.total_advice_per_phase[0], self.params.base.num_advice_per_phase[0]);
+        let gate_rows = zkml_verifier::constraints::gate::rows(
+            stats.total_advice_per_phase[0],
+            self.params.base.num_advice_per_phase[0],
+        );
         let instances = self.builder.assigned_instances.iter().map(Vec::len).max().unwrap_or(0);
         gate_rows.max(poseidon::region_rows(&self.hashes) + self.table.len() + stats.total_fixed).max(instances)
     }
 }
 
 impl Circuit<Fr> for ModelCircuit {
-    type Config = (GateConfig, PoseidonConfig, Option<LookupConfig>);
+    type Config = CircuitConfig;
     type FloorPlanner = SimpleFloorPlanner;
     type Params = CircuitParams;
 
@@ -296,20 +128,7 @@ impl Circuit<Fr> for ModelCircuit {
     }
 
     fn configure_with_params(meta: &mut ConstraintSystem<Fr>, params: CircuitParams) -> Self::Config {
-        // The Poseidon round constants' columns, which also hold the lookup table and the
-        // constants below the Poseidon region.
-        let constants = [(); 3].map(|_| meta.fixed_column());
-        let gate = GateConfig::configure(meta, &params.base, constants[1]);
-        let lookup = LookupConfig::configure(meta, &params, gate.columns[0], constants);
-        let shared = lookup.as_ref().and_then(LookupConfig::shared_column);
-        let poseidon = PoseidonConfig::configure(meta, constants, shared);
-        // At degree 5 the permutation takes its columns three to a product instead of two, and
-        // the quotient is still evaluated on the 4n-point domain of degree 4. A single column that
-        // looks up in place is of degree 5 already.
-        if meta.degree() < PERMUTATION_DEGREE {
-            meta.set_minimum_degree(PERMUTATION_DEGREE);
-        }
-        (gate, poseidon, lookup)
+        configure(meta, &params)
     }
 
     fn configure(_: &mut ConstraintSystem<Fr>) -> Self::Config {
@@ -318,7 +137,7 @@ impl Circuit<Fr> for ModelCircuit {
 
     fn synthesize(
         &self,
-        (gate, poseidon, lookup): Self::Config,
+        CircuitConfig { gate, poseidon, lookup }: Self::Config,
         mut layouter: impl Layouter<Fr>,
     ) -> Result<(), PlonkError> {
         // The Poseidon region's rows, above the lookup table, the constants and the range checks'
@@ -327,7 +146,8 @@ impl Circuit<Fr> for ModelCircuit {
         layouter.assign_region(
             || "model",
             |mut region| {
-                gate.assign(&mut region, &self.builder.core().phase_manager[0].threads, self.copies().as_deref_mut())?;
+                let contexts = &self.builder.core().phase_manager[0].threads;
+                gate::assign(&gate, &mut region, contexts, self.copies().as_deref_mut())?;
                 if let Some(mut copies) = self.copies() {
                     let first = hash_rows + self.table.len();
                     assign_copies(&mut copies, gate.constants, first, &mut region);
@@ -339,7 +159,7 @@ impl Circuit<Fr> for ModelCircuit {
         layouter.assign_region(
             || "poseidon",
             |mut region| {
-                poseidon.assign(&mut region, &self.hashes, self.copies().as_deref_mut());
+                poseidon::assign(&poseidon, &mut region, &self.hashes, self.copies().as_deref_mut());
                 Ok(())
             },
         )?;

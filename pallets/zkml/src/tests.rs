@@ -581,7 +581,7 @@ fn verifier_params_are_governed_and_checked() {
 #[test]
 fn verifier_params_with_g2_outside_the_subgroup_are_refused() {
     use halo2_proofs::halo2curves::group::GroupEncoding;
-    let outside = zkml_prover::pfsys::srs::g2_outside_subgroup();
+    let outside = zkml_verifier::kzg::g2_outside_subgroup();
     new_test_ext().execute_with(|| {
         // Genesis set the valid ones.
         for range in [32..96, 96..160] {
@@ -890,7 +890,7 @@ fn verifier_shape_fixtures_verify() {
                 let binding = halo2_proofs::halo2curves::bn256::Fr::from(7);
                 let file = zkml_prover::prove(dir.path(), &input, binding, Visibility::Public).unwrap();
                 let registration =
-                    zkml_primitives::registration::Registration::load(dir.path(), Visibility::Public).unwrap();
+                    zkml_prover::registration::Registration::load(dir.path(), Visibility::Public).unwrap();
                 shapes.push(ShapeFixture {
                     advice,
                     range_columns,

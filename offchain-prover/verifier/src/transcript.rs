@@ -6,12 +6,10 @@
 
 use std::io::{self, Read};
 
-use halo2_base::halo2_proofs::halo2curves::bn256::{Fr, G1Affine};
-use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
-use halo2_base::halo2_proofs::halo2curves::group::GroupEncoding;
-use halo2_base::halo2_proofs::transcript::{
-    Challenge255, Keccak256Read, Transcript, TranscriptRead, TranscriptReadBuffer,
-};
+use halo2_proofs::halo2curves::bn256::{Fr, G1Affine};
+use halo2_proofs::halo2curves::ff::PrimeField;
+use halo2_proofs::halo2curves::group::GroupEncoding;
+use halo2_proofs::transcript::{Challenge255, Keccak256Read, Transcript, TranscriptRead, TranscriptReadBuffer};
 
 /// Reads 32 bytes per point or scalar from `reader`, refuses any that is not the element's own
 /// encoding, and absorbs the element as `Keccak256Read` does: the same transcript for the same
@@ -91,10 +89,10 @@ impl<R: Read> TranscriptRead<G1Affine, Challenge255<G1Affine>> for CanonicalRead
 #[cfg(test)]
 mod tests {
     use super::*;
-    use halo2_base::halo2_proofs::halo2curves::ff::Field;
-    use halo2_base::halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
-    use halo2_base::halo2_proofs::halo2curves::group::Curve;
-    use halo2_base::halo2_proofs::transcript::EncodedChallenge;
+    use halo2_proofs::halo2curves::ff::Field;
+    use halo2_proofs::halo2curves::group::prime::PrimeCurveAffine;
+    use halo2_proofs::halo2curves::group::Curve;
+    use halo2_proofs::transcript::EncodedChallenge;
 
     fn point(n: u64) -> G1Affine {
         (G1Affine::generator() * Fr::from(n)).to_affine()

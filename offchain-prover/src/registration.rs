@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use codec::Encode;
-use halo2_proofs::halo2curves::ff::PrimeField;
-use zkml_prover::artifacts::ArtifactDir;
-use zkml_prover::{Error, Settings, Visibility};
+use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
+use zkml_primitives::{CircuitSettings, FieldBytes};
 
-use crate::{CircuitSettings, FieldBytes};
+use crate::artifacts::ArtifactDir;
+use crate::{Error, Settings, Visibility};
 
 /// What `register_model` (or a genesis model) takes from a compiled model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +35,7 @@ impl Registration {
         let settings: Settings = files.load_settings()?;
         let corrupt =
             |reason: &str| Error::CorruptArtifact { what: "settings", path: files.settings(), reason: reason.into() };
-        let commitment = zkml_prover::proof::fr_from_hex(&settings.model_commitment)
+        let commitment = crate::proof::fr_from_hex(&settings.model_commitment)
             .map_err(|_| corrupt("the model commitment is not a field element"))?
             .to_repr();
         let onnx_hash = hex::decode(&settings.onnx_sha256)

@@ -9,15 +9,16 @@
 use std::collections::HashMap;
 use std::io::{self, Read};
 
-use halo2_base::halo2_proofs::halo2curves::bn256::{Fr, G1Affine};
-use halo2_base::halo2_proofs::halo2curves::ff::{BatchInvert, Field, PrimeField, WithSmallOrderMulGroup};
-use halo2_base::halo2_proofs::halo2curves::CurveAffine;
-use halo2_base::halo2_proofs::plonk::{permutation, Circuit, ConstraintSystem, VerifyingKey};
-use halo2_base::halo2_proofs::poly::EvaluationDomain;
-use halo2_base::halo2_proofs::SerdeCurveAffine;
+use halo2_proofs::halo2curves::bn256::{Fr, G1Affine};
+use halo2_proofs::halo2curves::ff::{BatchInvert, Field, PrimeField, WithSmallOrderMulGroup};
+use halo2_proofs::halo2curves::CurveAffine;
+use halo2_proofs::plonk::{permutation, ConstraintSystem, VerifyingKey};
+use halo2_proofs::poly::EvaluationDomain;
+use halo2_proofs::SerdeCurveAffine;
 
-use super::KEY_FORMAT;
-use crate::circuit::{CircuitParams, ModelCircuit};
+use crate::constraints::configure;
+use crate::params::CircuitParams;
+use crate::KEY_FORMAT;
 
 /// The version byte halo2 writes first.
 const VK_VERSION: u8 = 0x02;
@@ -44,7 +45,7 @@ pub fn vk_from_bytes(bytes: &[u8], params: &CircuitParams) -> io::Result<Verifyi
         return Err(invalid("compressed selectors"));
     }
     let mut cs = ConstraintSystem::default();
-    ModelCircuit::configure_with_params(&mut cs, params.clone());
+    configure(&mut cs, params);
     let domain = verifier_domain(cs.degree() as u32, k)?;
     let selectors = vec![vec![false]; cs.num_selectors()];
     let (cs, _) = cs.directly_convert_selectors_to_fixed(selectors);
