@@ -39,7 +39,7 @@ say "the demo model on chain"
 say "Bob requests an inference of model 0 and waits for the verified result"
 "$ZKML" chain --url "$URL" --suri //Bob request 0 --input "$ROOT/runtime/demo/1l_mlp.input.json"
 say "the float reference for comparison (tract)"
-"$ZKML" run "$ROOT/runtime/demo/1l_mlp.onnx" --input "$ROOT/runtime/demo/1l_mlp.input.json"
+"$ZKML" run "$ROOT/runtime/demo/1l_mlp/network.onnx" --input "$ROOT/runtime/demo/1l_mlp.input.json"
 
 cat <<INFO
 

@@ -17,9 +17,16 @@ use crate::cli::ZkmlParams;
 
 const LOG_TARGET: &str = "zkml";
 
-/// The demo model of the development genesis, built by `--dev` nodes without `--zkml-artifacts`.
-const DEMO_ONNX: &[u8] = include_bytes!("../../runtime/demo/1l_mlp.onnx");
-const DEMO_INPUT: &[u8] = include_bytes!("../../runtime/demo/1l_mlp.input.json");
+/// The demo model of the development genesis, compiled (`runtime/demo/1l_mlp/`, which the
+/// runtime's tests hold to what the compiler makes): `--dev` nodes without `--zkml-artifacts` set
+/// it up and prove with it. The node needs no compiler.
+const DEMO_ARTIFACTS: [(&str, &[u8]); 5] = [
+    ("settings.json", include_bytes!("../../runtime/demo/1l_mlp/settings.json")),
+    ("graph.json", include_bytes!("../../runtime/demo/1l_mlp/graph.json")),
+    ("functions.json", include_bytes!("../../runtime/demo/1l_mlp/functions.json")),
+    ("calibration.json", include_bytes!("../../runtime/demo/1l_mlp/calibration.json")),
+    ("network.onnx", include_bytes!("../../runtime/demo/1l_mlp/network.onnx")),
+];
 /// The development Falcon-512 key, registered for Alice in the development genesis. Public
 /// knowledge, like Alice's seed.
 const DEV_FALCON_SECRET_KEY: &[u8] = include_bytes!("../../runtime/demo/falcon512.sk");
@@ -34,7 +41,7 @@ pub enum ProverSetupError {
     #[error("the prover needs a Falcon-512 key to attest results: pass --zkml-falcon-key FILE")]
     FalconKeyMissing,
     #[error("building the demo model's artifacts in {path}: {source}")]
-    Demo { path: PathBuf, source: zkml_prover::Error },
+    Demo { path: PathBuf, source: zkml_circuit::Error },
     #[error("writing the demo model to {path}: {source}")]
     DemoIo { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
@@ -94,7 +101,7 @@ pub fn start(
     Ok(Some(prover))
 }
 
-/// Compiles and sets up the demo model (development SRS) in `dir`, which then holds exactly the
+/// Sets up the compiled demo model (development SRS) in `dir`, which then holds exactly the
 /// verifying key of the development genesis. Rebuilt at every start: it takes about a second.
 fn build_demo(dir: &Path) -> Result<PathBuf, ProverSetupError> {
     let model_dir = dir.join("1l_mlp");
@@ -103,14 +110,13 @@ fn build_demo(dir: &Path) -> Result<PathBuf, ProverSetupError> {
         move |source| ProverSetupError::DemoIo { path, source }
     };
     std::fs::create_dir_all(&model_dir).map_err(io(&model_dir))?;
-    let (onnx, input) = (dir.join("1l_mlp.onnx"), dir.join("1l_mlp.input.json"));
-    std::fs::write(&onnx, DEMO_ONNX).map_err(io(&onnx))?;
-    std::fs::write(&input, DEMO_INPUT).map_err(io(&input))?;
+    for (name, bytes) in DEMO_ARTIFACTS {
+        let path = model_dir.join(name);
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
     let demo = |source| ProverSetupError::Demo { path: model_dir.clone(), source };
-    let input = zkml_prover::InputData::load(&input).map_err(demo)?;
-    zkml_prover::compile(&onnx, &input, &model_dir).map_err(demo)?;
-    zkml_prover::setup(&model_dir, zkml_prover::SrsSource::Dev).map_err(demo)?;
-    log::info!(target: LOG_TARGET, "built the demo model's artifacts (development SRS, insecure) in {}", model_dir.display());
+    zkml_circuit::setup(&model_dir, zkml_circuit::SrsSource::Dev).map_err(demo)?;
+    log::info!(target: LOG_TARGET, "set up the demo model (development SRS, insecure) in {}", model_dir.display());
     Ok(dir.to_path_buf())
 }
 

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 use subxt::utils::AccountId32;
+use zkml_circuit::registration::Registration;
 use zkml_cli::chain::runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use zkml_cli::chain::runtime::runtime_types::pallet_zkml::types::{InputVisibility, ModelDescription};
 use zkml_cli::chain::{self, runtime, Chain, ChainError, PublisherKey};
-use zkml_prover::registration::Registration;
 use zkml_prover::{CompileOptions, InputData, SrsSource, Visibility};
 
 const UNIT: u128 = 1_000_000_000_000;
@@ -149,7 +149,7 @@ async fn fees_paid(chain: &Chain, who: &AccountId32, from: u32, to: u32) -> u128
 
 fn assert_accurate(output: &[f64]) {
     let input = InputData::load(&demo("1l_mlp.input.json")).unwrap();
-    let reference = zkml_prover::run(&demo("1l_mlp.onnx"), &input).unwrap();
+    let reference = zkml_prover::run(&demo("1l_mlp/network.onnx"), &input).unwrap();
     let bound = zkml_prover::api::accuracy_bound(&reference);
     let expected: Vec<f64> = reference.into_iter().flatten().collect();
     assert_eq!(output.len(), expected.len());
@@ -225,7 +225,7 @@ async fn dev_chain_proves_inference_requests_end_to_end() {
     // artifacts are the demo model rebuilt as `zkml chain audit` does.
     let artifacts = tempfile::tempdir().unwrap();
     let options = CompileOptions::default();
-    chain::rebuild(&demo("1l_mlp.onnx"), &input, options, SrsSource::Dev, artifacts.path()).unwrap();
+    chain::rebuild(&demo("1l_mlp/network.onnx"), &input, options, SrsSource::Dev, artifacts.path()).unwrap();
     let binding = chain.next_binding(&bob_id).await.unwrap();
     let binding_fr = Option::from(Fr::from_repr(binding)).unwrap();
     let mut proof = zkml_prover::prove(artifacts.path(), &input, binding_fr, Visibility::Public).unwrap();

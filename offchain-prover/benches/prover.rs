@@ -10,8 +10,8 @@ use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use tempfile::TempDir;
-use zkml_prover::api::{Compiled, Verifier};
-use zkml_prover::pfsys;
+use zkml_circuit::api::{Compiled, Verifier};
+use zkml_circuit::pfsys;
 use zkml_prover::{corpus, InputData, SrsSource, Visibility};
 
 /// Each main operator's own corpus model.

@@ -2,15 +2,15 @@
 //! -- [MUTATIONS_PER_MODEL] [SEED] [MODEL ...]`. Every mutation of an honest witness of each
 //! model (by default the corpus models that cover every operator family), half with a public
 //! input and half with a private one, must be rejected by MockProver, but for the cells that are
-//! free by design (`zkml_prover::circuit::mutation`); it prints a line per model and a JSON
+//! free by design (`zkml_prover::mutation`); it prints a line per model and a JSON
 //! summary, and fails if any other was accepted.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use rand_chacha::rand_core::SeedableRng;
-use zkml_prover::circuit::mutation::{self, Report};
 use zkml_prover::corpus;
+use zkml_prover::mutation::{self, Report};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

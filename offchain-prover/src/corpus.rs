@@ -15,7 +15,7 @@ pub fn model(name: &str) -> PathBuf {
 }
 
 /// Corpus models that together lay out every operator family, for the adversarial checks
-/// ([`crate::circuit::mutation`]): linear layers and convolutions (`1l_mlp`, `1l_conv`), ReLU and
+/// ([`zkml_circuit::circuit::mutation`]): linear layers and convolutions (`1l_mlp`, `1l_conv`), ReLU and
 /// rescales with a sigmoid lookup (`2l_relu_sigmoid_small`), softmax (`1l_softmax`), division
 /// (`1l_eltwise_div`), max pooling (`1l_max_pool`), ArgMax (`hard_max`), TopK (`1l_topk`),
 /// comparisons and selection (`1l_where`), booleans (`boolean`), integer inputs and division

@@ -1,31 +1,25 @@
 //! # zkml-prover
 //!
-//! Compiles ONNX models to halo2 circuits (KZG over BN254, SHPLONK) and proves and verifies their
-//! inferences. The pipeline, one module per concern:
+//! The compiler: ONNX models, loaded with tract, become the artifacts `zkml-circuit` keys and
+//! proves from. One module per concern:
 //!
-//! - [`graph`]: ONNX loading with tract (the float reference) and lowering to the prover's graph;
-//! - [`quantize`]: fixed-point formats;
-//! - [`circuit`]: the fixed-point chip, the layout of a model, commitments and lookup tables;
-//! - [`pfsys`]: keys, SRS, proving and verification;
-//! - [`artifacts`] and [`proof`]: the files a model and a proof are kept in;
-//! - [`api`]: one function per `zkml` verb.
+//! - [`graph`]: ONNX loading with tract (the float reference) and lowering to the circuit's graph
+//!   (`zkml_circuit::ir`);
+//! - [`api`]: `run` (the float reference) and `compile` (calibration, function sampling, circuit
+//!   sizing);
+//! - [`mutation`]: the malicious prover as a test, on compiled corpus models;
+//! - [`corpus`]: where the tests find the corpus.
+//!
+//! The verbs that work from compiled artifacts (`setup`, `prove`, `verify`, `open`) are
+//! `zkml-circuit`'s, re-exported here so that one crate serves the CLI.
 
 pub mod api;
-pub mod artifacts;
-pub mod circuit;
 pub mod corpus;
-pub mod error;
 pub mod graph;
-pub mod input;
-pub mod pfsys;
-pub mod proof;
-pub mod quantize;
-pub mod registration;
+pub mod mutation;
 
-pub use api::{
-    compile, compile_with, open, prove, prove_fixed, run, setup, verify, CompileOptions, ProofSize, SrsSource,
+pub use api::{compile, compile_with, run, CompileOptions, ProofSize};
+pub use zkml_circuit::{
+    open, prove, prove_fixed, setup, verify, Error, InputData, InputOpening, ProofFile, Result, Settings, SrsSource,
+    Visibility,
 };
-pub use artifacts::{Settings, Visibility};
-pub use error::{Error, Result};
-pub use input::InputData;
-pub use proof::{InputOpening, ProofFile};

@@ -10,12 +10,13 @@ use halo2_base::halo2_proofs::dev::{MockProver, VerifyFailure};
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::plonk::Assigned;
 use rand_chacha::rand_core::SeedableRng;
-use zkml_prover::circuit::functions::FunctionTable;
-use zkml_prover::circuit::layout::{FunctionValues, Inference, ParamBits};
-use zkml_prover::circuit::{build, mutation, Built, Shape};
-use zkml_prover::graph::ir::{Function, FunctionOp, Graph, Node, Op};
+use zkml_circuit::circuit::functions::FunctionTable;
+use zkml_circuit::circuit::layout::{FunctionValues, Inference, ParamBits};
+use zkml_circuit::circuit::{build, Built, Shape};
+use zkml_circuit::ir::{Function, FunctionOp, Graph, Node, Op};
+use zkml_circuit::quantize::{to_field, Quantization};
 use zkml_prover::graph::Model;
-use zkml_prover::quantize::{to_field, Quantization};
+use zkml_prover::mutation;
 use zkml_prover::Visibility;
 
 /// Scale 2^7; lookups on [-4, 4).
@@ -44,7 +45,7 @@ fn two_functions(ops: [FunctionOp; 2]) -> Model {
 /// The honest circuit of `model` on `inputs` (fixed point), for MockProver.
 fn honest(model: &Model, functions: &FunctionTable, inputs: &[Vec<i64>]) -> Built {
     let inference = Inference {
-        model,
+        graph: &model.graph,
         params: &[],
         param_bits: ParamBits { weight: 8, bias: 8 },
         inputs,
@@ -72,7 +73,7 @@ fn a_lookup_cannot_answer_from_another_functions_rows() {
     // in0 = 2^40 − 2^7, whose tagged key x + 1·2^40 was tanh's key for −1 (x + 2·2^40 with
     // x = −2^7): the proof claimed sigmoid = tanh(−1) = −97/128, and verified.
     let model = two_functions([FunctionOp::Sigmoid, FunctionOp::Tanh]);
-    let functions = FunctionTable::sample(&model, &Q).unwrap();
+    let functions = FunctionTable::sample(&model.graph, &model, &Q).unwrap();
     let minus_one = -(1i64 << Q.scale);
     let tanh_of_minus_one = functions.value(1, minus_one.into()).unwrap();
     assert_eq!(tanh_of_minus_one, -97);
@@ -130,7 +131,7 @@ fn a_public_input_is_range_checked_in_the_circuit() {
     }
     // And the honest prover says why before proving.
     let inference = Inference {
-        model: &model,
+        graph: &model.graph,
         params: &[],
         param_bits: ParamBits { weight: 8, bias: 8 },
         inputs: &[vec![1 << (Q.bits - 1)]],

@@ -5,11 +5,11 @@ use halo2_base::gates::circuit::CircuitBuilderStage;
 use halo2_base::halo2_proofs::dev::MockProver;
 use halo2_base::halo2_proofs::halo2curves::bn256::Fr;
 use halo2_base::halo2_proofs::plonk::Assigned;
-use zkml_prover::circuit::functions::FunctionTable;
-use zkml_prover::circuit::layout::{quantize_params, FunctionValues, Inference, ParamBits};
-use zkml_prover::circuit::{build, Built, Shape};
+use zkml_circuit::circuit::functions::FunctionTable;
+use zkml_circuit::circuit::layout::{quantize_params, FunctionValues, Inference, ParamBits};
+use zkml_circuit::circuit::{build, Built, Shape};
+use zkml_circuit::quantize::{quantize, Quantization};
 use zkml_prover::graph::Model;
-use zkml_prover::quantize::{quantize, Quantization};
 use zkml_prover::InputData;
 
 const K: usize = 13;
@@ -19,13 +19,13 @@ fn built(model: &str) -> (Built, Vec<Fr>) {
     let model = Model::load(&dir.join("network.onnx")).unwrap();
     let input = InputData::load(&dir.join("input.json")).unwrap();
     let q = Quantization { scale: 7, bits: 16, table_bits: 12 };
-    let params = quantize_params(&model, q.scale).unwrap();
+    let params = quantize_params(&model.graph, q.scale).unwrap();
     let inputs: Vec<Vec<i64>> =
         input.input_data.iter().map(|r| r.iter().map(|&v| quantize(v, q.scale).unwrap()).collect()).collect();
-    let param_bits = ParamBits::measure(&model, &params);
-    let functions = FunctionTable::sample(&model, &q).unwrap();
+    let param_bits = ParamBits::measure(&model.graph, &params);
+    let functions = FunctionTable::sample(&model.graph, &model, &q).unwrap();
     let inference = Inference {
-        model: &model,
+        graph: &model.graph,
         params: &params,
         param_bits,
         inputs: &inputs,
@@ -124,7 +124,7 @@ fn top_k_outputs_are_constrained_in_order() {
     let (built, instances) = built("1l_topk");
     assert!(satisfied(&built, instances.clone()));
     let outputs = instances.len() - 5..instances.len() - 1;
-    let values: Vec<i128> = instances[outputs.clone()].iter().map(zkml_prover::quantize::from_field).collect();
+    let values: Vec<i128> = instances[outputs.clone()].iter().map(zkml_circuit::quantize::from_field).collect();
     assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
     for i in outputs.clone() {
         let mut wrong = instances.clone();
@@ -143,7 +143,7 @@ fn gathered_rows_are_constrained_to_the_rows_their_indices_name() {
     let (built, instances) = built("gather_nd");
     assert!(satisfied(&built, instances.clone()));
     let (data, index, outputs) = (1, 271, 286);
-    let named = (zkml_prover::quantize::from_field(&instances[index]) >> 7) as usize;
+    let named = (zkml_circuit::quantize::from_field(&instances[index]) >> 7) as usize;
     let other = (named + 1) % 15;
     let row = |r: usize| instances[data + r * 18..data + (r + 1) * 18].to_vec();
     assert_eq!(instances[outputs..outputs + 18], row(named));

@@ -6,10 +6,10 @@ use std::sync::OnceLock;
 
 use halo2_proofs::halo2curves::bn256::G1Affine;
 use halo2_proofs::plonk::VerifyingKey;
+use zkml_circuit::circuit::ModelCircuit;
+use zkml_circuit::proof::{fr_from_hex, fr_to_hex};
+use zkml_circuit::quantize::to_field;
 use zkml_prover::api::accuracy_bound;
-use zkml_prover::circuit::ModelCircuit;
-use zkml_prover::proof::{fr_from_hex, fr_to_hex};
-use zkml_prover::quantize::to_field;
 use zkml_prover::{
     compile, compile_with, prove, prove_fixed, run, setup, verify, CompileOptions, Error, InputData, ProofFile,
     ProofSize, SrsSource, Visibility,
@@ -62,9 +62,9 @@ fn proves_accurately(model: &'static str) -> ProofFile {
 /// read without FFT data, is the key halo2's own reader gives.
 fn assert_shape_gives_size(model: &'static str, proof: &ProofFile) {
     let dir = artifacts(model);
-    let settings = zkml_prover::artifacts::ArtifactDir(dir.into()).load_settings().unwrap();
-    let vk = zkml_prover::api::load_vk(dir, &settings, Visibility::Public).unwrap();
-    let bytes = std::fs::read(zkml_prover::artifacts::ArtifactDir(dir.into()).vk(Visibility::Public)).unwrap();
+    let settings = zkml_circuit::artifacts::ArtifactDir(dir.into()).load_settings().unwrap();
+    let vk = zkml_circuit::api::load_vk(dir, &settings, Visibility::Public).unwrap();
+    let bytes = std::fs::read(zkml_circuit::artifacts::ArtifactDir(dir.into()).vk(Visibility::Public)).unwrap();
     let circuit = settings.public.circuit.clone();
     let halo2 = VerifyingKey::<G1Affine>::from_bytes::<ModelCircuit>(&bytes, KEY_FORMAT, circuit).unwrap();
     assert_eq!(vk.transcript_repr(), halo2.transcript_repr(), "{model}");
@@ -106,15 +106,15 @@ fn private_input_publishes_only_a_commitment() {
     let again = self::proof("1l_mlp", Visibility::Private);
     verify(artifacts("1l_mlp"), &again).unwrap();
     assert_ne!(proof.instances[1], again.instances[1]);
-    let settings = zkml_prover::artifacts::ArtifactDir(artifacts("1l_mlp").into()).load_settings().unwrap();
+    let settings = zkml_circuit::artifacts::ArtifactDir(artifacts("1l_mlp").into()).load_settings().unwrap();
     let q = settings.quantization;
     let quantized: Vec<Vec<i64>> = input("1l_mlp")
         .input_data
         .iter()
-        .map(|row| row.iter().map(|&v| zkml_prover::quantize::quantize(v, q.scale).unwrap()).collect())
+        .map(|row| row.iter().map(|&v| zkml_circuit::quantize::quantize(v, q.scale).unwrap()).collect())
         .collect();
     for blinding in [0u64, 1] {
-        let guess = zkml_prover::circuit::input_commitment(q, &quantized, blinding.into());
+        let guess = zkml_circuit::circuit::input_commitment(q, &quantized, blinding.into());
         assert_ne!(fr_to_hex(&guess), proof.instances[1], "the commitment is the input's hash with {blinding}");
     }
     // Each proof's opening opens its own commitment, and nothing else does.
@@ -220,11 +220,11 @@ fn bad_inputs_fail_with_clear_errors() {
 fn fixed_point_inputs_are_proved_exactly_as_given() {
     let dir = artifacts("1l_mlp");
     let binding = fr_from_hex("0x1234").unwrap();
-    let scale = zkml_prover::artifacts::ArtifactDir(dir.into()).load_settings().unwrap().quantization.scale;
+    let scale = zkml_circuit::artifacts::ArtifactDir(dir.into()).load_settings().unwrap().quantization.scale;
     let fixed: Vec<Vec<i64>> = input("1l_mlp")
         .input_data
         .iter()
-        .map(|row| row.iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect())
+        .map(|row| row.iter().map(|&v| zkml_circuit::quantize::quantize(v, scale).unwrap()).collect())
         .collect();
     // The same integers as the float input quantises to: the same public instances.
     let proof = prove_fixed(dir, &fixed, binding).unwrap();
@@ -248,7 +248,7 @@ fn artifacts_of_another_settings_version_are_refused_with_both_versions() {
     let tmp = tempfile::tempdir().unwrap();
     let mut settings: serde_json::Value =
         serde_json::from_slice(&std::fs::read(artifacts("1l_mlp").join("settings.json")).unwrap()).unwrap();
-    let current = zkml_prover::artifacts::SETTINGS_VERSION;
+    let current = zkml_circuit::artifacts::SETTINGS_VERSION;
     settings["version"] = (current - 1).into();
     std::fs::write(tmp.path().join("settings.json"), settings.to_string()).unwrap();
     match prove(tmp.path(), &input("1l_mlp"), fr_from_hex("0x1").unwrap(), Visibility::Public) {
@@ -268,7 +268,7 @@ fn a_circuit_too_large_to_prove_is_refused_at_the_node_that_crosses_the_bound() 
     let tmp = tempfile::tempdir().unwrap();
     match compile(&path, &input("nanoGPT"), tmp.path()) {
         Err(Error::TooManyCells { node, max }) => {
-            assert_eq!((node.as_str(), max), ("/h.2/mlp/c_fc/MatMul", zkml_prover::circuit::layout::MAX_CELLS));
+            assert_eq!((node.as_str(), max), ("/h.2/mlp/c_fc/MatMul", zkml_circuit::circuit::layout::MAX_CELLS));
         }
         other => panic!("expected nanoGPT refused as too large, got {:?}", other.map(|s| s.k())),
     }
@@ -341,9 +341,9 @@ fn setup_is_deterministic_and_accepts_a_raw_srs_file() {
     }
     setup(&a, SrsSource::Dev).unwrap();
     // A larger raw-format SRS is downsized to the circuit.
-    let k = zkml_prover::artifacts::ArtifactDir(a.clone()).load_settings().unwrap().k();
+    let k = zkml_circuit::artifacts::ArtifactDir(a.clone()).load_settings().unwrap().k();
     let big = tmp.path().join("big.srs");
-    zkml_prover::pfsys::srs::save(&zkml_verifier::kzg::dev_srs(k + 1), &big).unwrap();
+    zkml_circuit::pfsys::srs::save(&zkml_verifier::kzg::dev_srs(k + 1), &big).unwrap();
     setup(&b, SrsSource::File(&big)).unwrap();
     assert_eq!(std::fs::read(a.join("public.vk")).unwrap(), std::fs::read(b.join("public.vk")).unwrap());
     let proof = prove(&b, &input("1l_relu"), fr_from_hex("0x2").unwrap(), Visibility::Public).unwrap();
@@ -567,7 +567,7 @@ fn larger_milestone_models_prove_and_verify_accurately() {
 }
 
 /// The proof size of `variant`'s circuit, known from the settings alone.
-fn proof_bytes(variant: &zkml_prover::artifacts::Variant) -> usize {
+fn proof_bytes(variant: &zkml_circuit::artifacts::Variant) -> usize {
     zkml_verifier::ProofShape::of_params(&variant.circuit).bytes()
 }
 
@@ -612,7 +612,7 @@ fn a_proof_size_budget_takes_fewer_taller_columns() {
 fn the_default_keeps_proofs_within_2kb_where_that_is_cheap() {
     let model = "4l_relu_conv_fc";
     let (_dir, fastest) = compiled_with(model, ProofSize::Any);
-    let default = zkml_prover::artifacts::ArtifactDir(artifacts(model).into()).load_settings().unwrap();
+    let default = zkml_circuit::artifacts::ArtifactDir(artifacts(model).into()).load_settings().unwrap();
     assert!(proof_bytes(&fastest.public) > 2048, "the fastest circuit's proofs already fit");
     for (variant, fastest) in [(&default.public, &fastest.public), (&default.private, &fastest.private)] {
         assert!(proof_bytes(variant) <= 2048, "{} bytes", proof_bytes(variant));
@@ -639,7 +639,7 @@ fn an_unreachable_proof_size_budget_is_refused() {
 /// CI run.)
 #[test]
 fn a_constant_attention_mask_is_data_movement() {
-    use zkml_prover::graph::ir::Op;
+    use zkml_circuit::ir::Op;
 
     let path = zkml_prover::corpus::model("self_attention").join("network.onnx");
     let model = zkml_prover::graph::Model::load(&path).unwrap();

@@ -213,7 +213,7 @@ mod tests {
     fn fixed_to_field_matches_the_prover() {
         use halo2_proofs::halo2curves::ff::PrimeField;
         for v in [0i64, 1, -1, 255, -256, 1 << 40, -(1 << 40), i64::MAX, i64::MIN] {
-            assert_eq!(fixed_to_field(v), ::zkml_prover::quantize::to_field(v as i128).to_repr(), "{v}");
+            assert_eq!(fixed_to_field(v), ::zkml_circuit::quantize::to_field(v as i128).to_repr(), "{v}");
         }
     }
 

@@ -1,5 +1,6 @@
-//! The genesis presets: the committed demo artifacts are what the prover makes from the corpus,
-//! and the development genesis builds, with the demo model registered.
+//! The genesis presets: the committed demo model's compiled artifacts (`demo/1l_mlp/`) are what
+//! the compiler makes of the corpus's 1l_mlp, the committed genesis is what setting them up
+//! gives, and the development genesis builds, with the demo model registered.
 
 use std::path::Path;
 
@@ -9,20 +10,25 @@ use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey, SecretKey};
 use serde_json::{json, Value};
 use sp_keyring::Sr25519Keyring;
-use zkml_prover::registration::Registration;
-use zkml_prover::{InputData, Visibility};
+use zkml_circuit::registration::Registration;
+use zkml_circuit::{InputData, Visibility};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The demo genesis JSON, made now from the committed demo model with the development SRS.
+/// The compiled demo model's files, as `zkml compile` writes them.
+const COMPILED: [&str; 5] = ["settings.json", "graph.json", "functions.json", "calibration.json", "network.onnx"];
+
+/// The demo genesis JSON, made now from the committed compiled demo model with the development
+/// SRS, as a `--dev` node sets it up.
 fn demo_genesis() -> Value {
-    let demo = root().join("demo");
+    let compiled = root().join("demo/1l_mlp");
     let dir = tempfile::tempdir().unwrap();
-    let input = InputData::load(&demo.join("1l_mlp.input.json")).unwrap();
-    zkml_prover::compile(&demo.join("1l_mlp.onnx"), &input, dir.path()).unwrap();
-    zkml_prover::setup(dir.path(), zkml_prover::SrsSource::Dev).unwrap();
+    for file in COMPILED {
+        std::fs::copy(compiled.join(file), dir.path().join(file)).unwrap();
+    }
+    zkml_circuit::setup(dir.path(), zkml_circuit::SrsSource::Dev).unwrap();
     let model = Registration::load(dir.path(), Visibility::Public).unwrap();
     json!({
         "verifierParams": std::fs::read(dir.path().join("kzg.vparams")).unwrap(),
@@ -45,7 +51,7 @@ fn demo_genesis() -> Value {
 fn the_demo_model_is_the_corpus_model() {
     let corpus = zkml_prover::corpus::model("1l_mlp");
     assert_eq!(
-        std::fs::read(root().join("demo/1l_mlp.onnx")).unwrap(),
+        std::fs::read(root().join("demo/1l_mlp/network.onnx")).unwrap(),
         std::fs::read(corpus.join("network.onnx")).unwrap()
     );
     assert_eq!(
@@ -54,9 +60,27 @@ fn the_demo_model_is_the_corpus_model() {
     );
 }
 
+/// The committed compiled artifacts are what compiling the demo model gives now.
+/// `ZKML_WRITE_DEMO=1` rewrites them.
+#[test]
+fn the_committed_compiled_demo_is_what_the_compiler_makes() {
+    let demo = root().join("demo");
+    let dir = tempfile::tempdir().unwrap();
+    let input = InputData::load(&demo.join("1l_mlp.input.json")).unwrap();
+    zkml_prover::compile(&demo.join("1l_mlp/network.onnx"), &input, dir.path()).unwrap();
+    for file in COMPILED {
+        let (made, committed) = (std::fs::read(dir.path().join(file)).unwrap(), demo.join("1l_mlp").join(file));
+        if std::env::var_os("ZKML_WRITE_DEMO").is_some() {
+            std::fs::write(&committed, &made).unwrap();
+        }
+        let stale = format!("demo/1l_mlp/{file} is stale: regenerate it with ZKML_WRITE_DEMO=1");
+        assert_eq!(std::fs::read(&committed).unwrap(), made, "{stale}");
+    }
+}
+
 /// `ZKML_WRITE_DEMO=1` rewrites `demo/genesis.json` (and makes a Falcon key pair if there is none).
 #[test]
-fn the_committed_demo_is_what_the_prover_makes() {
+fn the_committed_genesis_is_what_setting_up_the_demo_makes() {
     let made = demo_genesis();
     if std::env::var_os("ZKML_WRITE_DEMO").is_some() {
         std::fs::write(root().join("demo/genesis.json"), serde_json::to_string_pretty(&made).unwrap()).unwrap();

@@ -23,13 +23,13 @@ use codec::Encode;
 use halo2_proofs::halo2curves::{bn256::Fr, ff::PrimeField};
 use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::DetachedSignature;
+use zkml_circuit::artifacts::ArtifactDir;
+use zkml_circuit::{Settings, Visibility};
 use zkml_primitives::host::UnwindingPool;
 use zkml_primitives::{
     attestation_message, fixed_to_field, host, CircuitSettings, FieldBytes, JobStatus, ProverService, ProvingJob,
     RequestId,
 };
-use zkml_prover::artifacts::ArtifactDir;
-use zkml_prover::{Settings, Visibility};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +37,7 @@ pub enum ServiceError {
     #[error("cannot read the artifact directory {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("model artifacts in {path}: {source}")]
-    Artifacts { path: PathBuf, source: zkml_prover::Error },
+    Artifacts { path: PathBuf, source: zkml_circuit::Error },
 }
 
 /// A compiled model the service can prove.
@@ -147,9 +147,9 @@ pub fn load_models(artifacts: &Path) -> Result<HashMap<[u8; 32], Model>, Service
         let read = |path: PathBuf| std::fs::read(&path).map_err(|source| ServiceError::Io { path, source });
         let vk = read(vk_path)?;
         let kzg_params = read(files.verifier_params())?;
-        let commitment = zkml_prover::proof::fr_from_hex(&settings.model_commitment)
+        let commitment = zkml_circuit::proof::fr_from_hex(&settings.model_commitment)
             .map_err(|reason| {
-                artifacts_error(zkml_prover::Error::CorruptArtifact {
+                artifacts_error(zkml_circuit::Error::CorruptArtifact {
                     what: "settings",
                     path: files.settings(),
                     reason,
@@ -255,7 +255,7 @@ fn prove(inner: &Inner, job: &ProvingJob) -> Result<JobStatus, String> {
     let model = inner.models.get(&job.vk_hash).ok_or("no artifacts for this verifying key")?;
     let input = input_rows(&model.settings, &job.input)?;
     let binding = Option::<Fr>::from(Fr::from_repr(job.binding)).ok_or("the binding is not a field element")?;
-    let file = zkml_prover::prove_fixed(&model.dir, &input, binding).map_err(|e| e.to_string())?;
+    let file = zkml_circuit::prove_fixed(&model.dir, &input, binding).map_err(|e| e.to_string())?;
     let output = file
         .outputs_fixed
         .iter()

@@ -6,8 +6,8 @@
 use std::sync::atomic::Ordering;
 
 use pqcrypto_falcon::falcon512;
+use zkml_circuit::artifacts::ArtifactDir;
 use zkml_primitives::{JobStatus, ProverService};
-use zkml_prover::artifacts::ArtifactDir;
 use zkml_prover_service::{load_models, ProverNode};
 
 mod common;

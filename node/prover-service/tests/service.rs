@@ -5,9 +5,9 @@ use std::sync::atomic::Ordering;
 use halo2_proofs::halo2curves::ff::PrimeField;
 use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::PublicKey;
+use zkml_circuit::proof::fr_from_hex;
 use zkml_primitives::{attestation_message, binding, fixed_to_field, host, BindingContext, CircuitSettings};
 use zkml_primitives::{JobStatus, ProverService, ProvingJob};
-use zkml_prover::proof::fr_from_hex;
 use zkml_prover::Visibility;
 use zkml_prover_service::{load_models, ProverNode};
 

@@ -14,11 +14,11 @@ use pqcrypto_traits::sign::{DetachedSignature as _, PublicKey as _, SecretKey as
 use subxt::utils::{AccountId32, MultiAddress};
 use subxt::{OnlineClient, PolkadotConfig};
 use subxt_signer::sr25519::Keypair;
+use zkml_circuit::artifacts::ArtifactDir;
+use zkml_circuit::proof::{fr_from_hex, fr_to_hex};
+use zkml_circuit::quantize::{dequantize, from_field, quantize};
+use zkml_circuit::registration::Registration;
 use zkml_primitives::{binding, publisher_attestation_message, BindingContext, CircuitSettings, FieldBytes};
-use zkml_prover::artifacts::ArtifactDir;
-use zkml_prover::proof::{fr_from_hex, fr_to_hex};
-use zkml_prover::quantize::{dequantize, from_field, quantize};
-use zkml_prover::registration::Registration;
 use zkml_prover::{InputData, ProofFile, Visibility};
 
 #[subxt::subxt(runtime_metadata_path = "metadata/hauptbuch.scale")]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use zkml_circuit::artifacts::Variant;
+use zkml_circuit::proof::fr_from_hex;
 use zkml_cli::chain::{self, Chain, ChainError, PublisherKey};
-use zkml_prover::artifacts::Variant;
-use zkml_prover::proof::fr_from_hex;
 use zkml_prover::{CompileOptions, Error, InputData, InputOpening, ProofFile, ProofSize, SrsSource, Visibility};
 use zkml_verifier::ProofShape;
 
@@ -240,7 +240,7 @@ fn opening_path(out: &Path) -> PathBuf {
 }
 
 fn read_proof(path: &Path) -> Result<ProofFile, Error> {
-    let bytes = zkml_prover::artifacts::read_limited(path, "proof file", 64 << 20)?;
+    let bytes = zkml_circuit::artifacts::read_limited(path, "proof file", 64 << 20)?;
     serde_json::from_slice(&bytes).map_err(|e| Error::MalformedProof(e.to_string()))
 }
 
@@ -293,11 +293,11 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             let visibility = if *private_input { Visibility::Private } else { Visibility::Public };
             let input = InputData::load(input)?;
             let proof = with_progress("proving", json, || zkml_prover::prove(dir, &input, binding, visibility))?;
-            zkml_prover::artifacts::write_json(out, &proof)?;
+            zkml_circuit::artifacts::write_json(out, &proof)?;
             let opening = match &proof.opening {
                 Some(opening) => {
                     let path = opening_path(out);
-                    zkml_prover::artifacts::write_json(&path, opening)?;
+                    zkml_circuit::artifacts::write_json(&path, opening)?;
                     Some(path)
                 }
                 None => None,
@@ -328,7 +328,7 @@ fn execute(cli: &Cli) -> Result<serde_json::Value, CliError> {
             })
         }
         Command::Open { dir, opening } => {
-            let bytes = zkml_prover::artifacts::read_limited(opening, "opening", 64 << 20)?;
+            let bytes = zkml_circuit::artifacts::read_limited(opening, "opening", 64 << 20)?;
             let opening: InputOpening =
                 serde_json::from_slice(&bytes).map_err(|e| Error::MalformedOpening(e.to_string()))?;
             zkml_prover::open(dir, &opening)?;
@@ -483,7 +483,7 @@ async fn execute_chain(
                 "fee": pending.fee.to_string(),
                 "deadline": pending.deadline,
                 "output": result.as_ref().map(|r| {
-                    r.output.0.iter().map(|&v| zkml_prover::quantize::dequantize(v.into(), scale.into())).collect::<Vec<_>>()
+                    r.output.0.iter().map(|&v| zkml_circuit::quantize::dequantize(v.into(), scale.into())).collect::<Vec<_>>()
                 }),
                 "prover": result.as_ref().map(|r| r.prover.to_string()),
             });

@@ -18,11 +18,11 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::array::{Gather, GatherElements, OneHot, Topk};
 use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax, SoftmaxKind};
 
-use super::ir::{
+use super::{to_f32s, tract_err};
+use zkml_circuit::error::{Error, Result};
+use zkml_circuit::ir::{
     broadcast, BinaryKind, Case, Coeff, Function, FunctionOp, Graph, Node, NodeId, Op, Param, ParamRole, PoolKind,
 };
-use super::{to_f32s, tract_err};
-use crate::error::{Error, Result};
 
 mod indexed;
 mod recurrent;

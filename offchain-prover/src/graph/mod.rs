@@ -1,7 +1,6 @@
 //! Graph loading: ONNX through tract into a typed, decluttered model (the float reference), then
-//! lowered to the prover's own [`ir::Graph`].
+//! lowered to the circuit's own graph ([`zkml_circuit::ir::Graph`]).
 
-pub mod ir;
 mod lower;
 
 use std::path::{Path, PathBuf};
@@ -12,10 +11,10 @@ use tract_onnx::tract_core::ops::scan::Scan;
 use tract_onnx::tract_core::ops::EvalOp;
 use tract_onnx::tract_hir::infer::Factoid;
 
-use crate::error::{Error, Result};
-use crate::input::InputData;
-use ir::FunctionOp;
-pub use ir::Graph;
+use zkml_circuit::circuit::functions::FloatFunctions;
+use zkml_circuit::error::{Error, Result};
+use zkml_circuit::input::InputData;
+use zkml_circuit::ir::{FunctionOp, Graph};
 
 /// Upper bound on an ONNX file: larger models would not fit any circuit this prover can build.
 pub const MAX_MODEL_FILE_BYTES: u64 = 256 << 20;
@@ -88,9 +87,11 @@ impl Model {
             .map_err(tract_err)?;
         outputs.iter().map(|t| Ok(to_f32s(t)?.into_iter().map(f64::from).collect())).collect()
     }
+}
 
+impl FloatFunctions for Model {
     /// Evaluates lookup function `table` of the graph on each of `xs`.
-    pub fn eval_function(&self, table: usize, xs: &[f32]) -> Result<Vec<f32>> {
+    fn eval_function(&self, table: usize, xs: &[f32]) -> Result<Vec<f32>> {
         let function = &self.graph.functions[table];
         let xs: Vec<f32> = xs.iter().map(|x| x + function.addend).collect();
         let input = tvec![Tensor::from_shape(&[xs.len()], &xs).map_err(tract_err)?.into()];
@@ -122,7 +123,7 @@ impl Model {
 
 /// Reads `path` into tract's typed, decluttered graph, the input shapes fixed.
 fn load_typed(path: &Path) -> Result<TypedModel> {
-    let bytes = crate::artifacts::read_limited(path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
+    let bytes = zkml_circuit::artifacts::read_limited(path, "ONNX model", MAX_MODEL_FILE_BYTES)?;
     let malformed = |e: TractError| Error::MalformedModel { path: path.into(), reason: format!("{e:#}") };
     let mut model = tract_onnx::onnx().model_for_read(&mut bytes.as_slice()).map_err(malformed)?;
     let inputs = model.input_outlets().map_err(malformed)?.len();

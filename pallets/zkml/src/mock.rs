@@ -13,9 +13,9 @@ use pqcrypto_falcon::falcon512;
 use pqcrypto_traits::sign::{DetachedSignature, PublicKey};
 use sp_runtime::testing::{TestSignature, UintAuthorityId};
 use sp_runtime::BuildStorage;
+use zkml_circuit::quantize::from_field;
+use zkml_circuit::registration::Registration;
 use zkml_primitives::{attestation_message, binding, BindingContext, FieldBytes, RequestId};
-use zkml_prover::quantize::from_field;
-use zkml_prover::registration::Registration;
 use zkml_prover::{InputData, Visibility};
 
 use crate::{self as pallet_zkml, InputVisibility, ModelDescription};

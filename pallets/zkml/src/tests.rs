@@ -874,7 +874,7 @@ fn verifier_shape_fixtures_verify() {
             zkml_prover::compile(&model.join("network.onnx"), &input, dir.path()).unwrap();
             let settings_path = dir.path().join("settings.json");
             let compiled_k =
-                zkml_prover::artifacts::ArtifactDir(dir.path().into()).load_settings().unwrap().public.circuit.base.k;
+                zkml_circuit::artifacts::ArtifactDir(dir.path().into()).load_settings().unwrap().public.circuit.base.k;
             for (advice, range_columns, lookup_columns) in sweep {
                 let mut settings: zkml_prover::Settings =
                     serde_json::from_slice(&std::fs::read(&settings_path).unwrap()).unwrap();
@@ -890,7 +890,7 @@ fn verifier_shape_fixtures_verify() {
                 let binding = halo2_proofs::halo2curves::bn256::Fr::from(7);
                 let file = zkml_prover::prove(dir.path(), &input, binding, Visibility::Public).unwrap();
                 let registration =
-                    zkml_prover::registration::Registration::load(dir.path(), Visibility::Public).unwrap();
+                    zkml_circuit::registration::Registration::load(dir.path(), Visibility::Public).unwrap();
                 shapes.push(ShapeFixture {
                     advice,
                     range_columns,

@@ -4,8 +4,8 @@ use std::sync::OnceLock;
 
 use codec::Encode;
 use halo2_proofs::halo2curves::ff::PrimeField;
+use zkml_circuit::proof::fr_from_hex;
 use zkml_primitives::{host, CircuitSettings, FieldBytes, VerifyError};
-use zkml_prover::proof::fr_from_hex;
 use zkml_prover::{InputData, Visibility};
 
 /// The host function's arguments for a proof.

@@ -16,7 +16,7 @@ pub fn demo_model(dir: &Path) -> (PathBuf, Vec<i64>) {
     zkml_prover::compile(&corpus.join("network.onnx"), &input, &model_dir).unwrap();
     let settings = zkml_prover::setup(&model_dir, SrsSource::Dev).unwrap();
     let scale = settings.quantization.scale;
-    let input = input.input_data[0].iter().map(|&v| zkml_prover::quantize::quantize(v, scale).unwrap()).collect();
+    let input = input.input_data[0].iter().map(|&v| zkml_circuit::quantize::quantize(v, scale).unwrap()).collect();
     (model_dir, input)
 }
 

@@ -8,8 +8,8 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::array::{GatherNd, ScatterElements, ScatterNd, ScatterReduction};
 
 use super::{eval, shape_of, to_f32s, unsupported, Lowering, MAX_INDEX_PROBES};
-use crate::error::Result;
-use crate::graph::ir::{Candidate, NodeId, Op, ParamRole};
+use zkml_circuit::error::Result;
+use zkml_circuit::ir::{Candidate, NodeId, Op, ParamRole};
 
 /// Where each element of one scatter's updates, or of one gather's output, may go or come from.
 struct Candidates {

@@ -11,8 +11,8 @@ use tract_onnx::tract_core::ops::lstm_cell::LstmEpilogue;
 use tract_onnx::tract_core::ops::scan::{InputMapping, Scan};
 
 use super::{close, eval, shape_of, test_values, tract_err, unsupported, Lowering, Value};
-use crate::error::Result;
-use crate::graph::ir::{BinaryKind, Function, FunctionOp, NodeId, Op, ParamRole};
+use zkml_circuit::error::Result;
+use zkml_circuit::ir::{BinaryKind, Function, FunctionOp, NodeId, Op, ParamRole};
 
 /// Most iterations a loop may unroll to.
 const MAX_ITERATIONS: usize = 1 << 12;

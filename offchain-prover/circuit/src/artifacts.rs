@@ -21,7 +21,7 @@ use zkml_verifier::CircuitParams;
 use crate::circuit::functions::FunctionTable;
 use crate::circuit::layout::ParamBits;
 use crate::error::{Error, Result};
-use crate::graph::Graph;
+use crate::ir::Graph;
 use crate::quantize::Quantization;
 
 /// Reads a whole file, refusing files above `limit` bytes.

@@ -27,6 +27,11 @@ pub fn dequantize(value: i128, scale: u32) -> f64 {
     value as f64 / (1u64 << scale) as f64
 }
 
+/// [`dequantize`] of every value of every row.
+pub fn dequantize_all(values: &[Vec<i128>], scale: u32) -> Vec<Vec<f64>> {
+    values.iter().map(|row| row.iter().map(|&v| dequantize(v, scale)).collect()).collect()
+}
+
 /// Maps a signed integer to the field as `x mod p`.
 pub fn to_field(value: i128) -> Fr {
     let magnitude = Fr::from_u128(value.unsigned_abs());

@@ -26,13 +26,14 @@ use halo2_base::AssignedValue;
 use rand_chacha::rand_core::RngCore;
 use serde::Serialize;
 
-use super::functions::FunctionTable;
-use super::{Built, ModelCircuit};
-use crate::api::Compiled;
-use crate::error::Result;
-use crate::input::InputData;
-use crate::quantize::to_field;
-use crate::Visibility;
+use zkml_circuit::api::Compiled;
+use zkml_circuit::circuit::functions::FunctionTable;
+use zkml_circuit::circuit::{Built, ModelCircuit};
+use zkml_circuit::input::InputData;
+use zkml_circuit::quantize::to_field;
+use zkml_circuit::Visibility;
+
+use zkml_circuit::error::Result;
 
 /// One change to an honest witness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

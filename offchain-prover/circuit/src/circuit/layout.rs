@@ -8,17 +8,16 @@ use halo2_base::{AssignedValue, Context, QuantumCell};
 
 use super::chip::{Division, FixedPointChip};
 use super::commit::commit;
-use super::functions::FunctionTable;
+use super::functions::{FloatFunctions, FunctionTable};
 use crate::error::{Error, Result};
-use crate::graph::ir::{BinaryKind, Candidate, Case, Coeff, Op, ParamRole, PoolKind};
-use crate::graph::Model;
+use crate::ir::{BinaryKind, Candidate, Case, Coeff, Graph, Op, ParamRole, PoolKind};
 use crate::quantize::{bit_length, dequantize, from_field, quantize, to_field};
 use serde::{Deserialize, Serialize};
 
-/// What one inference lays out: the model, its quantised inputs and the caller's binding.
+/// What one inference lays out: the model's graph, its quantised inputs and the caller's binding.
 pub struct Inference<'a> {
-    pub model: &'a Model,
-    /// Quantised parameters, in [`Graph::params`](crate::graph::Graph) order.
+    pub graph: &'a Graph,
+    /// Quantised parameters, in [`Graph::params`](crate::ir::Graph) order.
     pub params: &'a [i64],
     pub param_bits: ParamBits,
     /// Quantised inputs at the activation scale.
@@ -36,9 +35,9 @@ pub struct Inference<'a> {
 /// Where the values of function lookups come from.
 #[derive(Clone, Copy)]
 pub enum FunctionValues<'a> {
-    /// Evaluated through tract at each looked-up point, in floats: calibration only, which runs
-    /// before the table's domain is known.
-    Float,
+    /// Evaluated in floats at each looked-up point (the compiler's float reference): calibration
+    /// only, which runs before the table's domain is known.
+    Float(&'a dyn FloatFunctions),
     /// Read from the sampled table that the keys commit to: sizing, key generation and proving.
     Table(&'a FunctionTable),
 }
@@ -69,9 +68,9 @@ impl ParamBits {
     /// Bounds nothing: for layouts that only measure.
     pub const UNBOUNDED: Self = Self { weight: 64, bias: 64 };
 
-    pub fn measure(model: &Model, params: &[i64]) -> Self {
+    pub fn measure(graph: &Graph, params: &[i64]) -> Self {
         let bits = |bias: bool| {
-            let max = model.graph.params.iter().zip(params).filter(|(p, _)| (p.role == ParamRole::Bias) == bias);
+            let max = graph.params.iter().zip(params).filter(|(p, _)| (p.role == ParamRole::Bias) == bias);
             bit_length(max.map(|(_, v)| v.unsigned_abs() as u128).max().unwrap_or(0)) + 1
         };
         Self { weight: bits(false), bias: bits(true) }
@@ -87,9 +86,8 @@ impl ParamBits {
 }
 
 /// Quantises the model's parameters at `scale` (biases at twice the scale).
-pub fn quantize_params(model: &Model, scale: u32) -> Result<Vec<i64>> {
-    model
-        .graph
+pub fn quantize_params(graph: &Graph, scale: u32) -> Result<Vec<i64>> {
+    graph
         .params
         .iter()
         .map(|p| {
@@ -218,17 +216,17 @@ fn look_up(
     table: usize,
     x: &[AssignedValue<Fr>],
 ) -> Result<Vec<AssignedValue<Fr>>> {
-    let (model, scale) = (inference.model, chip.q.scale);
+    let (graph, scale) = (inference.graph, chip.q.scale);
     let undefined = |chip: &FixedPointChip, x: i128| Error::FunctionUndefined {
-        function: model.graph.functions[table].name.clone(),
+        function: graph.functions[table].name.clone(),
         node: chip.node.clone(),
         input: dequantize(x, scale),
     };
     let xs: Vec<i128> = x.iter().map(|v| from_field(v.value())).collect();
     let ys: Vec<i128> = match inference.functions {
-        FunctionValues::Float => {
+        FunctionValues::Float(float) => {
             let floats: Vec<f32> = xs.iter().map(|&x| dequantize(x, scale) as f32).collect();
-            let ys = model.eval_function(table, &floats)?;
+            let ys = float.eval_function(table, &floats)?;
             xs.iter()
                 .zip(ys)
                 .map(|(&x, y)| quantize(y as f64, scale).map(i128::from).ok_or_else(|| undefined(chip, x)))
@@ -253,8 +251,7 @@ pub fn lay_out(
     chip: &mut FixedPointChip,
     inference: &Inference,
 ) -> Result<(Laid, Vec<AssignedValue<Fr>>)> {
-    let Inference { model, params, param_bits, inputs, input_blinding, binding, .. } = inference;
-    let graph = &model.graph;
+    let Inference { graph, params, param_bits, inputs, input_blinding, binding, .. } = inference;
     // Operands that are all-zero parameters: ReLU as tract declutters it is `Max(x, 0)`.
     let is_zero = |n: usize| matches!(&graph.nodes[n].op, Op::Params(ps) if ps.iter().all(|&p| params[p] == 0));
     let scale = chip.q.scale;

@@ -8,7 +8,6 @@ pub mod commit;
 pub mod functions;
 pub mod gate;
 pub mod layout;
-pub mod mutation;
 pub mod poseidon;
 
 use halo2_base::gates::circuit::{builder::BaseCircuitBuilder, CircuitBuilderStage};

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::quantize::quantize;
 
 /// Upper bound on an input file, so a stray multi-gigabyte file fails fast.
 pub const MAX_INPUT_FILE_BYTES: u64 = 64 << 20;
@@ -59,6 +60,20 @@ impl InputData {
     }
 
     /// Checks the inputs against the model's input shapes.
+    /// The inputs in fixed point at `scale`, as the circuit takes them.
+    pub fn quantize(&self, scale: u32) -> Result<Vec<Vec<i64>>> {
+        self.input_data
+            .iter()
+            .enumerate()
+            .map(|(index, row)| {
+                row.iter()
+                    .enumerate()
+                    .map(|(position, &v)| quantize(v, scale).ok_or(Error::NonFinite { index, position, value: v }))
+                    .collect()
+            })
+            .collect()
+    }
+
     pub fn check_shapes(&self, shapes: &[Vec<usize>]) -> Result<()> {
         check_lengths(self.input_data.iter().map(Vec::len), shapes)
     }

@@ -1,4 +1,4 @@
-//! The one error type of the prover: every failure a user can cause has its own variant.
+//! The one error type of the circuit and the compiler (for now): every failure a user can cause has its own variant.
 
 use std::path::PathBuf;
 
@@ -79,7 +79,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }
