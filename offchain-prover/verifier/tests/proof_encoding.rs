@@ -1,11 +1,20 @@
-//! Proofs are read in their one canonical encoding (`zkml_verifier`'s transcript reader), on a
-//! real proof of 1l_mlp from the corpus (`../shared`).
+//! Proofs are read in their one canonical encoding only, on a real proof of the demo model
+//! (1l_mlp, public input), committed in `fixtures/1l_mlp/`:
+//! - `circuit.json`: the public circuit's `CircuitParams` (`settings.json`'s `public.circuit`);
+//! - `public.vk` and `kzg.vparams`: its verifying key and the development SRS's verifier part;
+//! - `proof.json`: a proof bound to `0x1234`, with its instances (big-endian hex), as `zkml prove`
+//!   writes them.
+//!
+//! They are what `zkml setup --dev-srs` and `zkml prove --binding 0x1234 --input
+//! runtime/demo/1l_mlp.input.json` make of `runtime/demo/1l_mlp/`; a change to the circuit's
+//! constraint system or key encoding shows here as a key that no longer reads or verifies.
+
+use std::path::Path;
 
 use halo2_proofs::halo2curves::bn256::{Bn256, Fr, G1Affine};
 use halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use halo2_proofs::plonk::VerifyingKey;
 use halo2_proofs::poly::kzg::commitment::ParamsKZG;
-use zkml_prover::Visibility;
 use zkml_verifier::kzg::VerifierParams;
 use zkml_verifier::{verify, vk_from_bytes, vk_to_bytes, CircuitParams, ProofError};
 
@@ -18,24 +27,27 @@ struct Case {
     instances: Vec<Fr>,
 }
 
-/// 1l_mlp from the corpus, compiled, keyed with the development SRS and proved once.
+/// A field element from big-endian hex, `0x` first.
+fn field(hex: &str) -> Fr {
+    let mut repr: [u8; 32] = hex::decode(hex.trim_start_matches("0x")).unwrap().try_into().unwrap();
+    repr.reverse();
+    Option::from(Fr::from_repr(repr)).unwrap()
+}
+
+/// The committed proof of the demo model with what verifies it.
 fn case() -> Case {
-    let corpus = zkml_prover::corpus::model("1l_mlp");
-    let dir = tempfile::tempdir().unwrap();
-    let input = zkml_prover::InputData::load(&corpus.join("input.json")).unwrap();
-    zkml_prover::compile(&corpus.join("network.onnx"), &input, dir.path()).unwrap();
-    let settings = zkml_prover::setup(dir.path(), zkml_prover::SrsSource::Dev).unwrap();
-    let file = zkml_prover::prove(dir.path(), &input, Fr::from(0x1234), Visibility::Public).unwrap();
-    let circuit = settings.variant(Visibility::Public).circuit.clone();
-    let vk_bytes = std::fs::read(dir.path().join("public.vk")).unwrap();
-    let kzg = std::fs::read(dir.path().join("kzg.vparams")).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/1l_mlp");
+    let read = |file: &str| std::fs::read(dir.join(file)).unwrap();
+    let circuit: CircuitParams = serde_json::from_slice(&read("circuit.json")).unwrap();
+    let proof: serde_json::Value = serde_json::from_slice(&read("proof.json")).unwrap();
+    let vk_bytes = read("public.vk");
     Case {
-        params: VerifierParams::from_bytes(&kzg).unwrap().for_circuit(circuit.k()),
+        params: VerifierParams::from_bytes(&read("kzg.vparams")).unwrap().for_circuit(circuit.k()),
         vk: vk_from_bytes(&vk_bytes, &circuit).unwrap(),
         vk_bytes,
         circuit,
-        proof: file.proof_bytes().unwrap(),
-        instances: file.instances().unwrap(),
+        proof: hex::decode(proof["proof"].as_str().unwrap().trim_start_matches("0x")).unwrap(),
+        instances: proof["instances"].as_array().unwrap().iter().map(|v| field(v.as_str().unwrap())).collect(),
     }
 }
 
