@@ -14,6 +14,7 @@ compile_error!("outside a runtime build zkml-primitives needs its `std` feature:
 mod handoff;
 #[cfg(feature = "std")]
 pub mod host;
+mod instances;
 mod settings;
 
 use alloc::vec::Vec;
@@ -25,6 +26,7 @@ use sp_runtime_interface::runtime_interface;
 pub use handoff::{prover_handoff, JobStatus, ProvingJob};
 #[cfg(feature = "std")]
 pub use handoff::{ProverExt, ProverService};
+pub use instances::{InputInstances, PublicInstances};
 pub use settings::{CircuitSettings, MAX_ADVICE_COLUMNS, MAX_K, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS};
 
 /// Identifies a registered model.

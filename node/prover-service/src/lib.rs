@@ -27,8 +27,8 @@ use zkml_circuit::artifacts::ArtifactDir;
 use zkml_circuit::{Settings, Visibility};
 use zkml_primitives::host::UnwindingPool;
 use zkml_primitives::{
-    attestation_message, fixed_to_field, host, CircuitSettings, FieldBytes, JobStatus, ProverService, ProvingJob,
-    RequestId,
+    attestation_message, fixed_to_field, host, CircuitSettings, FieldBytes, InputInstances, JobStatus, ProverService,
+    ProvingJob, PublicInstances, RequestId,
 };
 
 /// Why the service could not start.
@@ -67,10 +67,13 @@ impl ChainVerifier {
     /// Checks `proof` with the chain's verifier for the instances the chain builds for a result
     /// of `input` and `output` bound to `binding`.
     pub fn check(&self, input: &[i64], output: &[i64], binding: FieldBytes, proof: &[u8]) -> Result<(), String> {
-        let mut instances = Vec::with_capacity(input.len() + output.len() + 2);
-        instances.push(self.commitment);
-        instances.extend(input.iter().chain(output).map(|&v| fixed_to_field(v)));
-        instances.push(binding);
+        let instances = PublicInstances {
+            model_commitment: self.commitment,
+            input: InputInstances::Public(input.iter().map(|&v| fixed_to_field(v)).collect()),
+            output: output.iter().map(|&v| fixed_to_field(v)).collect(),
+            binding,
+        }
+        .into_vec();
         host::verify_halo2(&self.settings, &self.vk, proof, &instances, &self.kzg_params)
             .map_err(|error| format!("the proof fails the chain's check ({error:?}): not submitted"))
     }

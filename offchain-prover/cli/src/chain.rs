@@ -18,7 +18,10 @@ use zkml_circuit::artifacts::ArtifactDir;
 use zkml_circuit::proof::{fr_from_hex, fr_to_hex};
 use zkml_circuit::quantize::{dequantize, from_field, quantize};
 use zkml_circuit::registration::Registration;
-use zkml_primitives::{binding, publisher_attestation_message, BindingContext, CircuitSettings, FieldBytes};
+use zkml_primitives::{
+    binding, publisher_attestation_message, BindingContext, CircuitSettings, FieldBytes, InputInstances,
+    PublicInstances,
+};
 use zkml_prover::{InputData, ProofFile, Visibility};
 
 #[subxt::subxt(runtime_metadata_path = "metadata/hauptbuch.scale")]
@@ -572,24 +575,23 @@ impl Chain {
         if found.to_repr() != expected {
             return Err(ChainError::Binding { expected: binding_hex(expected), found: fr_to_hex(&found) });
         }
-        let fields = proof.instances()?;
-        let input_len = info.description.input_len as usize;
-        let input = match (&info.description.visibility, proof.visibility) {
-            (InputVisibility::Public, Visibility::Public) => {
-                Input::Public(BoundedVec(fields.iter().skip(1).take(input_len).map(|f| from_field(f) as i64).collect()))
-            }
-            (InputVisibility::Hashed, Visibility::Private) => Input::Committed(
-                fields
-                    .get(1)
-                    .map(|f| f.to_repr())
-                    .ok_or_else(|| zkml_prover::Error::MalformedProof("the proof has no input commitment".into()))?,
-            ),
-            (InputVisibility::Public, _) => {
+        match (&info.description.visibility, proof.visibility) {
+            (InputVisibility::Public, Visibility::Private) => {
                 return Err(ChainError::Visibility { model, expected: "public", got: "a commitment" })
             }
-            (InputVisibility::Hashed, _) => {
+            (InputVisibility::Hashed, Visibility::Public) => {
                 return Err(ChainError::Visibility { model, expected: "committed", got: "public values" })
             }
+            _ => {}
+        }
+        let committed = proof.visibility == Visibility::Private;
+        let instances = PublicInstances::parse(proof.instances()?, committed, info.description.input_len as usize)
+            .ok_or_else(|| zkml_prover::Error::MalformedProof("too few instances for the model".into()))?;
+        let input = match instances.input {
+            InputInstances::Public(values) => {
+                Input::Public(BoundedVec(values.iter().map(|f| from_field(f) as i64).collect()))
+            }
+            InputInstances::Committed(commitment) => Input::Committed(commitment.to_repr()),
         };
         let output: Vec<i64> = proof.outputs_fixed.iter().flatten().map(|&v| v as i64).collect();
         let call = runtime::transactions().zkml().submit_inference(

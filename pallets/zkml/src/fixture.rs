@@ -11,7 +11,9 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
-use zkml_primitives::{binding, fixed_to_field, BindingContext, FieldBytes, RequestId};
+use zkml_primitives::{
+    binding, fixed_to_field, BindingContext, FieldBytes, InputInstances, PublicInstances, RequestId,
+};
 
 /// Proofs are bound to this request id, or to nonce 0 for self-proved inferences.
 pub const REQUEST: RequestId = 0;
@@ -51,17 +53,19 @@ pub struct FixtureModel {
 impl FixtureModel {
     /// Public instances: commitment, input, output, binding.
     pub fn instances(&self) -> u32 {
-        (self.input.len() + self.output.len() + 2) as u32
+        PublicInstances::<FieldBytes>::count(self.input.len() as u32, self.output.len() as u32)
     }
 
     /// The public instances `bound` verifies with, in the order the pallet builds them.
     pub fn instance_values(&self, bound: &BoundProof) -> Vec<FieldBytes> {
         let context = if bound.for_request { BindingContext::Request(REQUEST) } else { BindingContext::Nonce(0) };
-        let mut instances = Vec::with_capacity(self.instances() as usize);
-        instances.push(self.commitment);
-        instances.extend(self.input.iter().chain(&self.output).map(|&v| fixed_to_field(v)));
-        instances.push(binding(context, &bound.submitter));
-        instances
+        PublicInstances {
+            model_commitment: self.commitment,
+            input: InputInstances::Public(self.input.iter().map(|&v| fixed_to_field(v)).collect()),
+            output: self.output.iter().map(|&v| fixed_to_field(v)).collect(),
+            binding: binding(context, &bound.submitter),
+        }
+        .into_vec()
     }
 
     /// The proof bound to `submitter`'s encoding, for a request or a nonce.

@@ -88,8 +88,9 @@ pub mod pallet {
     use sp_runtime::traits::{Saturating, StaticLookup, Zero};
     use zkml_primitives::{
         attestation_message, binding, fixed_to_field, is_canonical_field, zkml, BindingContext, CircuitSettings,
-        FieldBytes, ModelId, RequestId, FALCON512_MAX_SIGNATURE_BYTES, FALCON512_PUBLIC_KEY_BYTES,
-        KZG_VERIFIER_PARAMS_BYTES, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS, MAX_RANGE_COLUMNS,
+        FieldBytes, InputInstances, ModelId, PublicInstances, RequestId, FALCON512_MAX_SIGNATURE_BYTES,
+        FALCON512_PUBLIC_KEY_BYTES, KZG_VERIFIER_PARAMS_BYTES, MAX_ADVICE_COLUMNS, MAX_LOOKUP_COLUMNS,
+        MAX_RANGE_COLUMNS,
     };
 
     /// The KZG verifier parameters: G1 generator, G2 and s·G2, compressed.
@@ -969,15 +970,12 @@ pub mod pallet {
             output: &[i64],
             binding: FieldBytes,
         ) -> Vec<FieldBytes> {
-            let mut instances = Vec::with_capacity(info.description.input_len as usize + output.len() + 2);
-            instances.push(info.description.commitment);
-            match input {
-                Input::Public(values) => instances.extend(values.iter().map(|&v| fixed_to_field(v))),
-                Input::Committed(commitment) => instances.push(*commitment),
-            }
-            instances.extend(output.iter().map(|&v| fixed_to_field(v)));
-            instances.push(binding);
-            instances
+            let input = match input {
+                Input::Public(values) => InputInstances::Public(values.iter().map(|&v| fixed_to_field(v)).collect()),
+                Input::Committed(commitment) => InputInstances::Committed(*commitment),
+            };
+            let output = output.iter().map(|&v| fixed_to_field(v)).collect();
+            PublicInstances { model_commitment: info.description.commitment, input, output, binding }.into_vec()
         }
 
         /// Checks `proof` of `output` for `input` to `model` as the calls do; the off-chain worker

@@ -5,7 +5,7 @@ use frame_support::weights::Weight;
 use frame_support::{pallet_prelude::ConstU32, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
-use zkml_primitives::{FieldBytes, ModelId, FALCON512_PUBLIC_KEY_BYTES};
+use zkml_primitives::{FieldBytes, ModelId, PublicInstances, FALCON512_PUBLIC_KEY_BYTES};
 
 use crate::{BalanceOf, Config};
 
@@ -72,7 +72,7 @@ impl<T: Config> ModelDescription<T> {
             InputVisibility::Public => self.input_len,
             InputVisibility::Hashed => 1,
         };
-        input.saturating_add(self.output_len).saturating_add(2)
+        PublicInstances::<FieldBytes>::count(input, self.output_len)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ir::{BinaryKind, Candidate, Case, Coeff, Graph, Op, ParamRole, PoolKind};
 use crate::quantize::{bit_length, dequantize, from_field, quantize, to_field};
 use serde::{Deserialize, Serialize};
+use zkml_primitives::{InputInstances, PublicInstances};
 
 /// What one inference lays out: the model's graph, its quantised inputs and the caller's binding.
 pub struct Inference<'a> {
@@ -270,14 +271,15 @@ pub fn lay_out(
     for &v in inputs.iter().flatten() {
         chip.record(v as i128, bits, false);
     }
-    let mut instances = vec![model_commitment];
-    let inputs: Vec<Vec<_>> = match input_blinding {
+    let (inputs, input_instances): (Vec<Vec<_>>, _) = match input_blinding {
         Some(blinding) => {
             let flat = inputs.iter().flatten().map(|&v| QuantumCell::Witness(to_field(v as i128))).collect();
             let (cells, commitment) = commit(chip, ctx, flat, |_| bits, Some(*blinding));
-            instances.push(commitment);
             let mut cells = cells.into_iter();
-            inputs.iter().map(|row| cells.by_ref().take(row.len()).collect()).collect()
+            (
+                inputs.iter().map(|row| cells.by_ref().take(row.len()).collect()).collect(),
+                InputInstances::Committed(commitment),
+            )
         }
         None => {
             let inputs: Vec<Vec<_>> =
@@ -285,8 +287,8 @@ pub fn lay_out(
             for &v in inputs.iter().flatten() {
                 chip.check_signed(ctx, v, bits);
             }
-            instances.extend(inputs.iter().flatten().copied());
-            inputs
+            let instances = InputInstances::Public(inputs.iter().flatten().copied().collect());
+            (inputs, instances)
         }
     };
 
@@ -553,15 +555,17 @@ pub fn lay_out(
     }
 
     let mut outputs = vec![];
+    let mut output_instances = vec![];
     for &o in &graph.outputs {
         outputs.push(values[o].iter().map(|v| from_field(v.value())).collect());
-        instances.extend(values[o].iter().copied());
+        output_instances.extend(values[o].iter().copied());
     }
     // The binding takes part in a gate so that it is bound by the constraint system itself, not
     // only by the transcript.
     let binding = ctx.load_witness(*binding);
     gate.mul(ctx, binding, binding);
-    instances.push(binding);
+    let instances =
+        PublicInstances { model_commitment, input: input_instances, output: output_instances, binding }.into_vec();
 
     let laid = Laid { instances: instances.iter().map(|v| *v.value()).collect(), outputs };
     Ok((laid, instances))
